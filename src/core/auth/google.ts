@@ -1,0 +1,95 @@
+// Google credentials for KFP hosted behind IAP (an OIDC ID token whose audience
+// is the IAP OAuth client ID) or behind the inverse proxy at
+// *.googleusercontent.com (an OAuth access token), both through application
+// default credentials (google-auth-library), as the KFP SDK does. Tokens are
+// cached and refreshed a few minutes before they expire: IAP ID tokens live
+// about an hour (kubeflow/pipelines #4321, #5145).
+import { AuthError, AuthProvider } from './types';
+
+export interface GoogleToken {
+  token: string;
+  /** Milliseconds since the epoch; undefined when unknown. */
+  expiresAt?: number;
+}
+
+export interface GoogleTokenSource {
+  idToken(audience: string): Promise<GoogleToken>;
+  accessToken(): Promise<GoogleToken>;
+}
+
+export const REFRESH_MARGIN_MS = 5 * 60 * 1000;
+
+/** Reads `exp` of a JWT without verifying it (the server verifies). */
+export function jwtExpiry(token: string): number | undefined {
+  const part = token.split('.')[1];
+  if (!part) return undefined;
+  try {
+    const payload = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as { exp?: unknown };
+    return typeof payload.exp === 'number' ? payload.exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class AdcTokenSource implements GoogleTokenSource {
+  private authPromise?: Promise<import('google-auth-library').GoogleAuth>;
+  private auth() {
+    this.authPromise ??= import('google-auth-library').then((g) => new g.GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] }));
+    return this.authPromise;
+  }
+  async idToken(audience: string): Promise<GoogleToken> {
+    const client = await (await this.auth()).getIdTokenClient(audience);
+    const token = await client.idTokenProvider.fetchIdToken(audience);
+    return { token, expiresAt: jwtExpiry(token) };
+  }
+  async accessToken(): Promise<GoogleToken> {
+    const client = await (await this.auth()).getClient();
+    const res = await client.getAccessToken();
+    if (!res.token) throw new Error('application default credentials gave no access token');
+    const expiry = (client as { credentials?: { expiry_date?: number | null } }).credentials?.expiry_date ?? undefined;
+    return { token: res.token, expiresAt: expiry ?? undefined };
+  }
+}
+
+export class GoogleAuthProvider implements AuthProvider {
+  readonly kind = 'google' as const;
+  private cached?: GoogleToken;
+  private pending?: Promise<GoogleToken>;
+
+  constructor(
+    private readonly iapClientId: string | undefined,
+    private readonly source: GoogleTokenSource = new AdcTokenSource(),
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private async token(): Promise<GoogleToken> {
+    const c = this.cached;
+    if (c && (c.expiresAt === undefined || c.expiresAt - this.now() > REFRESH_MARGIN_MS)) return c;
+    this.pending ??= (async () => {
+      try {
+        const t = this.iapClientId ? await this.source.idToken(this.iapClientId) : await this.source.accessToken();
+        this.cached = t;
+        return t;
+      } catch (e) {
+        throw new AuthError(`Could not get Google credentials: ${(e as Error).message}`,
+          'Run "gcloud auth application-default login" (or set GOOGLE_APPLICATION_CREDENTIALS to a service-account key), then retry.');
+      } finally {
+        this.pending = undefined;
+      }
+    })();
+    return this.pending;
+  }
+
+  async headers(): Promise<Record<string, string>> {
+    return { authorization: `Bearer ${(await this.token()).token}` };
+  }
+
+  async invalidate(): Promise<boolean> {
+    this.cached = undefined;
+    return true;
+  }
+
+  describe(): string {
+    return this.iapClientId ? `a Google ID token for IAP client ${this.iapClientId}` : 'a Google access token (application default credentials)';
+  }
+}

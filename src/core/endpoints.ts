@@ -1,0 +1,121 @@
+// Endpoint settings (kfp.endpoints) and how each becomes a client. Secrets
+// (tokens, cookies) are not part of the settings: the caller passes the one it
+// read from secret storage.
+import { promises as fs } from 'node:fs';
+import { AuthKind, AUTH_KINDS, AuthProvider } from './auth/types';
+import { BearerAuth, CookieAuth, NoAuth, ServiceAccountTokenAuth, UserHeaderAuth } from './auth/simple';
+import { KubeconfigAuth } from './auth/kubeconfig';
+import { GoogleAuthProvider } from './auth/google';
+import { HttpTransport, NodeTransport } from './http/transport';
+import { KfpClient } from './kfp/client';
+
+export interface EndpointConfig {
+  name: string;
+  url: string;
+  auth?: AuthKind;
+  namespace?: string;
+  cookieName?: string;
+  userHeaderName?: string;
+  userId?: string;
+  tokenPath?: string;
+  kubeContext?: string;
+  iapClientId?: string;
+  caFile?: string;
+  insecureSkipTlsVerify?: boolean;
+  proxy?: string;
+  uiUrl?: string;
+}
+
+/** Auth kinds whose credential the user types in and the extension keeps in secret storage. */
+export const SECRET_AUTH_KINDS: ReadonlySet<AuthKind> = new Set(['bearer', 'cookie']);
+
+export interface EndpointProblem { endpoint: string; message: string }
+
+/** Reads the raw setting; returns the valid endpoints and a message per bad one. */
+export function parseEndpoints(raw: unknown): { endpoints: EndpointConfig[]; problems: EndpointProblem[] } {
+  const endpoints: EndpointConfig[] = [];
+  const problems: EndpointProblem[] = [];
+  if (!Array.isArray(raw)) return { endpoints, problems: raw === undefined ? [] : [{ endpoint: '(kfp.endpoints)', message: 'must be a list of endpoints' }] };
+  const seen = new Set<string>();
+  raw.forEach((item, i) => {
+    const label = `kfp.endpoints[${i}]`;
+    if (!item || typeof item !== 'object') { problems.push({ endpoint: label, message: 'is not an object' }); return; }
+    const e = item as Record<string, unknown>;
+    const name = typeof e.name === 'string' ? e.name.trim() : '';
+    if (!name) { problems.push({ endpoint: label, message: 'has no "name"' }); return; }
+    if (seen.has(name)) { problems.push({ endpoint: name, message: 'is defined twice; the second one is ignored' }); return; }
+    const problem = validateUrl(typeof e.url === 'string' ? e.url : '');
+    if (problem) { problems.push({ endpoint: name, message: problem }); return; }
+    const auth = (e.auth ?? 'none') as AuthKind;
+    if (!AUTH_KINDS.includes(auth)) { problems.push({ endpoint: name, message: `has an unknown auth kind "${String(e.auth)}" (one of ${AUTH_KINDS.join(', ')})` }); return; }
+    seen.add(name);
+    const str = (k: string) => (typeof e[k] === 'string' && (e[k] as string).trim() ? (e[k] as string).trim() : undefined);
+    endpoints.push({
+      name, url: (e.url as string).trim(), auth,
+      namespace: str('namespace'), cookieName: str('cookieName'), userHeaderName: str('userHeaderName'), userId: str('userId'),
+      tokenPath: str('tokenPath'), kubeContext: str('kubeContext'), iapClientId: str('iapClientId'), caFile: str('caFile'),
+      insecureSkipTlsVerify: e.insecureSkipTlsVerify === true, proxy: str('proxy'), uiUrl: str('uiUrl'),
+    });
+  });
+  return { endpoints, problems };
+}
+
+/** A message when `url` cannot be an endpoint URL, else undefined. */
+export function validateUrl(url: string): string | undefined {
+  const u = url.trim();
+  if (!u) return 'has no "url"';
+  let parsed: URL;
+  try { parsed = new URL(u); } catch { return `"${u}" is not a URL: give e.g. http://localhost:8080 or https://kubeflow.example.com/pipeline`; }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `"${u}" must start with http:// or https://`;
+  if (parsed.search || parsed.hash) return `"${u}" should not have a query or # part`;
+  if (/\/apis\/v[12]beta1\/?$/.test(parsed.pathname)) return `"${u}" should be the host, without /apis/…: the extension adds the API path`;
+  return undefined;
+}
+
+/** Google-hosted inverse proxy hosts, where the SDK sends an ADC access token. */
+export function isInverseProxyHost(url: string): boolean {
+  try { return /\S+\.googleusercontent\.com$/.test(new URL(url).hostname); } catch { return false; }
+}
+
+export interface ClientDeps {
+  /** The endpoint's token or cookie from secret storage. */
+  secret?: string;
+  /** When false (untrusted workspace), settings that point at files are ignored. */
+  trusted?: boolean;
+  transport?: HttpTransport;
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function authProviderFor(e: EndpointConfig, deps: ClientDeps = {}): AuthProvider {
+  const trusted = deps.trusted !== false;
+  switch (e.auth ?? 'none') {
+    case 'none': return new NoAuth();
+    case 'bearer': return new BearerAuth(deps.secret);
+    case 'cookie': return new CookieAuth(deps.secret, e.cookieName);
+    case 'userHeader': return new UserHeaderAuth(e.userId, e.userHeaderName);
+    case 'serviceAccount': return new ServiceAccountTokenAuth(trusted ? e.tokenPath : undefined, deps.env);
+    case 'kubeconfig': return new KubeconfigAuth(e.kubeContext);
+    case 'google': return new GoogleAuthProvider(e.iapClientId);
+  }
+}
+
+export async function clientFor(e: EndpointConfig, deps: ClientDeps = {}): Promise<KfpClient> {
+  let transport = deps.transport;
+  if (!transport) {
+    let ca: string | undefined;
+    if (e.caFile && deps.trusted !== false) {
+      try { ca = await fs.readFile(e.caFile, 'utf8'); } catch (err) {
+        throw new Error(`Endpoint "${e.name}": cannot read caFile ${e.caFile}: ${(err as Error).message}`);
+      }
+    }
+    transport = new NodeTransport({ ca, rejectUnauthorized: !e.insecureSkipTlsVerify, proxy: e.proxy });
+  }
+  return new KfpClient({
+    baseUrl: e.url,
+    auth: authProviderFor(e, deps),
+    transport,
+    namespace: e.namespace,
+    timeoutMs: deps.timeoutMs,
+  });
+}

@@ -1,0 +1,140 @@
+// A small HTTP client over node:http/https. It is used rather than fetch so that
+// a custom CA, per-endpoint TLS verification and proxies can be set per request,
+// and so that VS Code's own proxy support (which patches these modules in the
+// extension host) applies when no proxy is configured here.
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as tls from 'node:tls';
+import { KfpError } from '../kfp/errors';
+
+export interface TlsOptions {
+  /** PEM text of extra CAs to trust. */
+  ca?: string;
+  /** Only ever false when the user turned verification off for one endpoint. */
+  rejectUnauthorized?: boolean;
+  /** http(s) proxy URL. */
+  proxy?: string;
+}
+
+export interface HttpRequest {
+  method: string;
+  url: URL;
+  headers?: Record<string, string>;
+  body?: Buffer | string;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface HttpTransport {
+  request(req: HttpRequest): Promise<HttpResponse>;
+}
+
+/** Streams a response body chunk by chunk (logs, large downloads). */
+export interface StreamingTransport {
+  stream(req: HttpRequest, onStatus: (status: number) => void): AsyncIterable<Buffer>;
+}
+
+export class NodeTransport implements HttpTransport {
+  private agents = new Map<string, http.Agent>();
+
+  constructor(private readonly tls: TlsOptions = {}) {}
+
+  private async agentFor(url: URL): Promise<http.Agent> {
+    const key = url.protocol;
+    const existing = this.agents.get(key);
+    if (existing) return existing;
+    let agent: http.Agent;
+    const secure = url.protocol === 'https:';
+    const tlsOpts: https.AgentOptions = {
+      keepAlive: true,
+      ca: this.tls.ca ? [...tls.rootCertificates, this.tls.ca] : undefined,
+      rejectUnauthorized: this.tls.rejectUnauthorized !== false,
+    };
+    if (this.tls.proxy) {
+      if (secure) {
+        const { HttpsProxyAgent } = await import('https-proxy-agent');
+        agent = new HttpsProxyAgent(this.tls.proxy, tlsOpts) as unknown as http.Agent;
+      } else {
+        const { HttpProxyAgent } = await import('http-proxy-agent');
+        agent = new HttpProxyAgent(this.tls.proxy, { keepAlive: true }) as unknown as http.Agent;
+      }
+    } else {
+      agent = secure ? new https.Agent(tlsOpts) : new http.Agent({ keepAlive: true });
+    }
+    this.agents.set(key, agent);
+    return agent;
+  }
+
+  async request(req: HttpRequest): Promise<HttpResponse> {
+    const chunks: Buffer[] = [];
+    let status = 0;
+    let headers: http.IncomingHttpHeaders = {};
+    for await (const chunk of this.open(req, (s, h) => { status = s; headers = h; })) chunks.push(chunk);
+    return { status, headers, body: Buffer.concat(chunks) };
+  }
+
+  stream(req: HttpRequest, onStatus: (status: number) => void): AsyncIterable<Buffer> {
+    return this.open(req, (s) => onStatus(s));
+  }
+
+  private async *open(req: HttpRequest, onHead: (status: number, headers: http.IncomingHttpHeaders) => void): AsyncGenerator<Buffer> {
+    const agent = await this.agentFor(req.url);
+    const mod = req.url.protocol === 'https:' ? https : http;
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+    if (req.signal?.aborted) controller.abort();
+    let timedOut = false;
+    const timer = req.timeoutMs
+      ? setTimeout(() => { timedOut = true; controller.abort(); }, req.timeoutMs)
+      : undefined;
+    const describe = `${req.method} ${req.url.origin}${req.url.pathname}`;
+    const fail = (err: unknown): KfpError => {
+      if (err instanceof KfpError) return err;
+      if (timedOut) return new KfpError(`${describe}: no answer within ${Math.round((req.timeoutMs ?? 0) / 1000)} s`, 'timeout');
+      if (req.signal?.aborted) return new KfpError(`${describe}: cancelled`, 'cancelled');
+      const e = err as NodeJS.ErrnoException;
+      const code = e?.code ? ` (${e.code})` : '';
+      return new KfpError(`${describe}: ${e?.message ?? String(err)}${code}`, 'network');
+    };
+    try {
+      const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        const body = typeof req.body === 'string' ? Buffer.from(req.body) : req.body;
+        const r = mod.request(req.url, {
+          method: req.method,
+          headers: { ...(req.headers ?? {}), ...(body ? { 'content-length': String(body.length) } : {}) },
+          agent,
+          signal: controller.signal,
+        }, resolve);
+        r.on('error', reject);
+        if (body) r.write(body);
+        r.end();
+      });
+      onHead(res.statusCode ?? 0, res.headers);
+      try {
+        for await (const chunk of res) yield chunk as Buffer;
+      } finally {
+        if (!res.complete) res.destroy();
+      }
+      if (!res.complete) {
+        throw new KfpError(`${describe}: the connection closed before the answer was complete`, 'network');
+      }
+    } catch (err) {
+      throw fail(err);
+    } finally {
+      if (timer) clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  dispose(): void {
+    for (const a of this.agents.values()) a.destroy();
+    this.agents.clear();
+  }
+}

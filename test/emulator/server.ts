@@ -1,0 +1,822 @@
+// A loopback emulator of the Kubeflow Pipelines API server (and, optionally,
+// of the UI server and a Kubeflow gateway in front of it), for tests and the
+// demo only: the extension never depends on it. It follows the official
+// swagger (checked on every request and response when ../shared/kfp-api is
+// there) and reproduces the real server's behaviour, quirks included: see
+// ../shared/kfp-reference.md sections 1 and 8.
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import type { RuntimeState } from '../../src/core/kfp/types';
+import { Clock } from './clock';
+import { Spec, bodySchema, check, findOperation, loadSpecs, responseSchema, unknownQuery } from './openapi';
+import { loadSamplePipelines, specStruct } from './seed';
+import * as m from './model';
+
+export interface Fault {
+  /** Regular expression matched against "METHOD /path". */
+  match?: string;
+  status?: number;
+  /** Body for a `status` fault; defaults to a google.rpc.Status. */
+  body?: string;
+  latencyMs?: number;
+  drop?: boolean;
+  malformed?: boolean;
+  /** How many requests it applies to; unlimited when absent. */
+  count?: number;
+}
+
+export interface EmulatorOptions {
+  port?: number;
+  /** Serve only v1beta1 (a KFP 1.x server). */
+  apiVersion?: 'v2beta1' | 'v1beta1';
+  /** Answer as the KFP UI server does (own healthz, 403 on workflows, 410 on /_proxy). */
+  uiServer?: boolean;
+  /** Serve everything under this prefix, as a Kubeflow platform serves KFP under /pipeline. */
+  basePath?: string;
+  /** Multi-user mode: requests need an identity, lists need a namespace. */
+  multiUser?: boolean;
+  /** Bearer tokens accepted, mapped to user IDs (multi-user). */
+  tokens?: Record<string, string>;
+  /** Session cookie values accepted, mapped to user IDs; redirects to sign-in without one (a gateway). */
+  sessions?: Record<string, string>;
+  cookieName?: string;
+  /** Namespaces each user may use (multi-user). */
+  access?: Record<string, string[]>;
+  /** Seeded data: 'samples' (default), or 'none'. */
+  seed?: 'samples' | 'none';
+  /** Extra runs to seed in the first experiment (benchmarks). */
+  extraRuns?: number;
+  /** How long a new run takes to finish, in ms of the emulator's clock. */
+  runDurationMs?: number;
+  /** Validate traffic against ../shared/kfp-api (default: when present). */
+  validate?: boolean;
+  log?: (line: string) => void;
+}
+
+interface Reply { status: number; body?: unknown; text?: string; headers?: Record<string, string> }
+
+class ApiError extends Error {
+  constructor(readonly status: number, readonly grpcCode: number, message: string) { super(message); }
+}
+const bad = (msg: string) => new ApiError(400, 3, msg);
+const notFound = (msg: string) => new ApiError(404, 5, msg);
+
+const GRPC_FOR_STATUS: Record<number, number> = { 400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 500: 13, 501: 12, 503: 14 };
+
+/** Go's url.QueryUnescape: '+' is a space, a bad escape is an error. */
+export function goQueryUnescape(s: string): string {
+  if (/%(?![0-9a-fA-F]{2})/.test(s)) throw bad(`invalid URL escape in filter`);
+  try { return decodeURIComponent(s.replace(/\+/g, ' ')); } catch { throw bad('invalid URL escape in filter'); }
+}
+
+const OPS: Record<string, string> = { '1': 'EQUALS', '2': 'NOT_EQUALS', '3': 'GREATER_THAN', '5': 'GREATER_THAN_EQUALS', '6': 'LESS_THAN', '7': 'LESS_THAN_EQUALS', '8': 'IN', '9': 'IS_SUBSTRING' };
+
+type Getter<T> = (x: T) => string | number | undefined;
+
+export class KfpEmulator {
+  readonly clock = new Clock();
+  private server?: http.Server;
+  private specs?: Spec[];
+  private faults: Fault[] = [];
+  readonly violations: string[] = [];
+  readonly requests: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders }> = [];
+  readonly knownDeviations = new Set<string>();
+  private idCounter = 0;
+
+  pipelines: m.PipelineRec[] = [];
+  versions: m.VersionRec[] = [];
+  experiments: m.ExperimentRec[] = [];
+  runs: m.RunRec[] = [];
+  recurring: m.RecurringRec[] = [];
+
+  constructor(readonly options: EmulatorOptions = {}) {
+    if (options.validate !== false) this.specs = loadSpecs();
+    if (options.validate === true && !this.specs) throw new Error('validation asked for, but ../shared/kfp-api is absent');
+    this.reset();
+  }
+
+  get validating(): boolean { return Boolean(this.specs); }
+  get url(): string {
+    const a = this.server?.address() as AddressInfo | undefined;
+    if (!a) throw new Error('emulator not started');
+    return `http://127.0.0.1:${a.port}${this.options.basePath ?? ''}`;
+  }
+
+  async start(): Promise<string> {
+    this.server = http.createServer((req, res) => { void this.handle(req, res); });
+    this.server.keepAliveTimeout = 1000;
+    await new Promise<void>((resolve) => this.server!.listen(this.options.port ?? 0, '127.0.0.1', resolve));
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    this.server = undefined;
+  }
+
+  addFault(f: Fault): void { this.faults.push({ ...f }); }
+  clearFaults(): void { this.faults = []; }
+
+  private id(): string {
+    this.idCounter++;
+    return randomUUID();
+  }
+
+  // ---- seed -------------------------------------------------------------
+
+  reset(): void {
+    this.pipelines = []; this.versions = []; this.experiments = []; this.runs = []; this.recurring = [];
+    this.violations.length = 0;
+    this.requests.length = 0;
+    if (this.options.seed === 'none') return;
+    const now = this.clock.now();
+    const ns = this.options.multiUser ? 'kubeflow-user-example-com' : undefined;
+    const samples = loadSamplePipelines();
+    samples.forEach((s, i) => {
+      const t = now - (samples.length - i) * 3600_000 * 6;
+      const p: m.PipelineRec = { id: this.id(), name: s.name, displayName: s.name, description: s.description, createdAt: t };
+      this.pipelines.push(p);
+      const versions = i % 3 === 0 ? 3 : 1;
+      for (let k = 0; k < versions; k++) {
+        const vname = k === 0 ? s.name : `${s.name}-v${k + 1}`;
+        this.versions.push({ id: this.id(), pipelineId: p.id, name: vname, displayName: vname, createdAt: t + k * 60_000, spec: s.spec });
+      }
+    });
+    const exps = ['Default', 'churn-model', 'nightly-retraining', 'hyperparameter-sweep'];
+    exps.forEach((name, i) => this.experiments.push({
+      id: this.id(), displayName: name, description: i === 0 ? 'All runs created without specifying an experiment will be grouped here.' : undefined,
+      createdAt: now - (10 - i) * 86400_000, namespace: ns, storage: 'AVAILABLE',
+    }));
+    this.experiments.push({ id: this.id(), displayName: 'old-baseline', createdAt: now - 30 * 86400_000, namespace: ns, storage: 'ARCHIVED' });
+    // Runs in every state.
+    const kinds: Array<{ final: RuntimeState; age: number; duration: number; error?: string }> = [
+      { final: 'SUCCEEDED', age: 7200_000, duration: 600_000 },
+      { final: 'FAILED', age: 6000_000, duration: 300_000, error: 'task "train" failed: exit status 1' },
+      { final: 'RUNNING', age: 60_000, duration: 0 },
+      { final: 'PENDING', age: 5_000, duration: 0 },
+      { final: 'CANCELED', age: 5000_000, duration: 120_000, error: 'terminated' },
+      { final: 'SKIPPED', age: 4000_000, duration: 1_000 },
+      { final: 'CANCELING', age: 30_000, duration: 0 },
+      { final: 'PAUSED', age: 20_000, duration: 0 },
+      { final: 'SUCCEEDED', age: 3000_000, duration: 900_000 },
+      { final: 'RUNNING', age: 10_000, duration: 0 },
+    ];
+    const available = this.experiments.filter((e) => e.storage === 'AVAILABLE');
+    kinds.forEach((k, i) => {
+      const exp = available[i % available.length];
+      const version = this.versions[i % this.versions.length];
+      const created = now - k.age;
+      const plan: m.PlanStep[] = [{ state: 'PENDING', at: created }];
+      if (k.final !== 'PENDING') plan.push({ state: k.final === 'PAUSED' ? 'PAUSED' : 'RUNNING', at: created + 2_000 });
+      if (m.TERMINAL.has(k.final)) plan.push({ state: k.final, at: created + k.duration, error: k.error });
+      if (k.final === 'CANCELING') plan.push({ state: 'CANCELING', at: created + 20_000 });
+      if (k.final === 'RUNNING') plan.push({ state: 'SUCCEEDED', at: created + 3600_000 });
+      this.runs.push({
+        id: this.id(), displayName: `${this.pipelineOf(version)?.displayName ?? 'run'} ${i + 1}`, experimentId: exp.id, namespace: ns,
+        createdAt: created, storage: 'AVAILABLE', versionRef: { pipelineId: version.pipelineId, versionId: version.id },
+        parameters: {}, plan,
+      });
+      exp.lastRunCreatedAt = Math.max(exp.lastRunCreatedAt ?? 0, created);
+    });
+    if (this.runs[0]) this.runs.push({ ...this.runs[0], id: this.id(), displayName: 'archived run', storage: 'ARCHIVED' });
+    const extra = this.options.extraRuns ?? 0;
+    if (extra > 0 && available[0]) {
+      const exp = available[0];
+      const version = this.versions[0];
+      for (let i = 0; i < extra; i++) {
+        const created = now - (extra - i) * 60_000;
+        this.runs.push({
+          id: this.id(), displayName: `bulk run ${i + 1}`, experimentId: exp.id, namespace: ns, createdAt: created, storage: 'AVAILABLE',
+          versionRef: version ? { pipelineId: version.pipelineId, versionId: version.id } : undefined,
+          plan: [{ state: 'PENDING', at: created }, { state: 'RUNNING', at: created + 1000 }, { state: i % 10 === 3 ? 'FAILED' : 'SUCCEEDED', at: created + 30_000, error: i % 10 === 3 ? 'exit status 1' : undefined }],
+        });
+      }
+    }
+    const v0 = this.versions[0];
+    if (v0 && available[2]) {
+      this.recurring.push({
+        id: this.id(), displayName: 'nightly retrain', experimentId: available[2].id, namespace: ns, createdAt: now - 86400_000, updatedAt: now - 86400_000,
+        enabled: true, versionRef: { pipelineId: v0.pipelineId, versionId: v0.id }, trigger: { cron: '0 0 2 * * *' }, maxConcurrency: 1, noCatchup: true,
+      });
+      this.recurring.push({
+        id: this.id(), displayName: 'hourly eval (paused)', experimentId: available[2].id, namespace: ns, createdAt: now - 3600_000, updatedAt: now - 3600_000,
+        enabled: false, versionRef: { pipelineId: v0.pipelineId, versionId: v0.id }, trigger: { intervalSecond: 3600 }, maxConcurrency: 3,
+      });
+    }
+  }
+
+  private pipelineOf(v: m.VersionRec): m.PipelineRec | undefined { return this.pipelines.find((p) => p.id === v.pipelineId); }
+
+  // ---- HTTP -------------------------------------------------------------
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks);
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const method = req.method ?? 'GET';
+    if (url.pathname.startsWith('/_emulator/')) return this.control(method, url, raw, res);
+    this.requests.push({ method, url: req.url ?? '', headers: req.headers });
+    this.options.log?.(`${method} ${req.url}`);
+
+    const key = `${method} ${url.pathname}`;
+    const fault = this.faults.find((f) => !f.match || new RegExp(f.match).test(key));
+    if (fault) {
+      if (fault.count !== undefined && --fault.count <= 0) this.faults.splice(this.faults.indexOf(fault), 1);
+      if (fault.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
+      if (fault.drop) { req.socket.destroy(); return; }
+      if (fault.malformed) { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"runs": [{"run_id": "x", '); return; }
+      if (fault.status) {
+        const body = fault.body ?? JSON.stringify({ code: GRPC_FOR_STATUS[fault.status] ?? 2, message: `injected fault ${fault.status}`, details: [] });
+        res.writeHead(fault.status, { 'content-type': 'application/json' }); res.end(body); return;
+      }
+    }
+
+    const base = this.options.basePath ?? '';
+    if (base && !url.pathname.startsWith(base + '/')) return send(res, { status: 404, text: '404 page not found' });
+    const pathname = url.pathname.slice(base.length);
+
+    let reply: Reply;
+    try {
+      const gate = this.gateway(req, url);
+      reply = gate ?? this.route(method, pathname, url.searchParams, raw, req);
+    } catch (e) {
+      reply = e instanceof ApiError
+        ? { status: e.status, body: { code: e.grpcCode, message: e.message, details: [] } }
+        : { status: 500, body: { code: 13, message: `emulator error: ${(e as Error).message}`, details: [] } };
+    }
+    this.validateResponse(method, pathname, reply);
+    send(res, reply);
+  }
+
+  /** Kubeflow gateway and multi-user identity checks. */
+  private gateway(req: http.IncomingMessage, url: URL): Reply | undefined {
+    if (this.options.sessions) {
+      const name = this.options.cookieName ?? 'authservice_session';
+      const cookies = Object.fromEntries(String(req.headers.cookie ?? '').split(';').map((c) => c.trim().split('=')).filter((p) => p.length >= 2).map(([k, ...v]) => [k, v.join('=')]));
+      const user = this.options.sessions[cookies[name] ?? ''];
+      const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+      if (!user && !(bearer && this.options.tokens?.[bearer])) {
+        return { status: 302, headers: { location: `/dex/auth?client_id=kubeflow-oidc-authservice&redirect_uri=${encodeURIComponent(url.pathname)}` }, text: '' };
+      }
+      if (user) req.headers['kubeflow-userid'] = user;
+    }
+    if (!this.options.multiUser || url.pathname.endsWith('/healthz')) return undefined;
+    let user = req.headers['kubeflow-userid'] as string | undefined;
+    const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+    if (!user && bearer) {
+      user = this.options.tokens?.[bearer];
+      if (!user) throw new ApiError(401, 16, 'Failed to authenticate token review: token is not valid for audience pipelines.kubeflow.org');
+    }
+    if (!user) throw new ApiError(401, 16, 'Request header error: there is no user identity header.');
+    const ns = url.searchParams.get('namespace') ?? url.searchParams.get('resource_reference_key.id');
+    if (ns && this.options.access && !(this.options.access[user] ?? []).includes(ns)) {
+      throw new ApiError(403, 7, `PermissionDenied: User '${user}' is not authorized with reason:  (request: &ResourceAttributes{Namespace:${ns},Verb:list,Group:pipelines.kubeflow.org,Resource:runs})`);
+    }
+    return undefined;
+  }
+
+  private validateResponse(method: string, pathname: string, reply: Reply): void {
+    if (!this.specs || !pathname.startsWith('/apis/') || reply.body === undefined) return;
+    const found = findOperation(this.specs, method, pathname);
+    if (!found) return;
+    const schema = responseSchema(found.op, reply.status);
+    if (!schema) return;
+    let problems = check(found.spec, schema, reply.body, 'response');
+    if (reply.status < 300 && pathname.endsWith('/healthz')) {
+      // Documented: the API server's healthz also sends commit_sha and tag_name (main.go healthzResponse).
+      problems = problems.filter((p) => {
+        const deviation = /response\.(commit_sha|tag_name): not a field/.test(p);
+        if (deviation) this.knownDeviations.add(`${found.op.template}: ${p}`);
+        return !deviation;
+      });
+    }
+    if (problems.length) this.violate(`${method} ${pathname} → ${reply.status}: ${problems.slice(0, 5).join('; ')}`, reply);
+  }
+
+  private violate(message: string, reply?: Reply): void {
+    this.violations.push(message);
+    process.stderr.write(`[kfp-emulator] CONTRACT VIOLATION: ${message}\n`);
+    if (reply) { reply.status = 500; reply.body = { code: 13, message: `emulator contract violation: ${message}`, details: [] }; }
+  }
+
+  private control(method: string, url: URL, raw: Buffer, res: http.ServerResponse): void {
+    const body = raw.length ? JSON.parse(raw.toString('utf8')) as Record<string, unknown> : {};
+    switch (`${method} ${url.pathname}`) {
+      case 'POST /_emulator/faults': this.addFault(body as Fault); return send(res, { status: 200, body: { faults: this.faults.length } });
+      case 'DELETE /_emulator/faults': this.clearFaults(); return send(res, { status: 200, body: {} });
+      case 'POST /_emulator/clock': this.clock.advance(Number(body.advanceMs ?? 0)); return send(res, { status: 200, body: { now: new Date(this.clock.now()).toISOString() } });
+      case 'POST /_emulator/reset': this.reset(); return send(res, { status: 200, body: {} });
+      case 'GET /_emulator/violations': return send(res, { status: 200, body: { violations: this.violations, knownDeviations: [...this.knownDeviations] } });
+      case 'GET /_emulator/requests': return send(res, { status: 200, body: { requests: this.requests.map((r) => ({ method: r.method, url: r.url })) } });
+      case 'GET /_emulator/info': return send(res, { status: 200, body: { validating: this.validating, runs: this.runs.length, pipelines: this.pipelines.length } });
+    }
+    send(res, { status: 404, body: { message: 'unknown emulator control route' } });
+  }
+
+  private route(method: string, pathname: string, q: URLSearchParams, raw: Buffer, req: http.IncomingMessage): Reply {
+    const v2 = this.options.apiVersion !== 'v1beta1';
+    if (this.options.uiServer) {
+      if (/^\/apis\/v[12]beta1\/healthz$/.test(pathname)) {
+        return { status: 200, body: undefined, text: JSON.stringify({
+          apiServerCommitHash: 'emulated', apiServerTagName: v2 ? '2.5.0' : '1.8.22', apiServerMultiUser: Boolean(this.options.multiUser),
+          multi_user: Boolean(this.options.multiUser), apiServerReady: true, buildDate: 'emulated', frontendCommitHash: 'emulated', frontendTagName: v2 ? '2.5.0' : '1.8.22', pipelineStore: 'database',
+        }) };
+      }
+      if (/^\/apis\/v[12]beta1\/(workflows|scheduledworkflows)/.test(pathname) || /reportMetrics$/.test(pathname)) return { status: 403, text: 'Forbidden' };
+      if (pathname.startsWith('/_proxy/')) return { status: 410, text: 'Gone' };
+    }
+    if (pathname.startsWith('/apis/v2beta1/')) {
+      if (!v2) return { status: 404, text: '404 page not found' };
+      this.validateRequest(method, pathname, q, raw, req);
+      return this.v2(method, pathname.slice('/apis/v2beta1'.length), q, raw, req);
+    }
+    if (pathname.startsWith('/apis/v1beta1/')) {
+      this.validateRequest(method, pathname, q, raw, req);
+      return this.v1(method, pathname.slice('/apis/v1beta1'.length), q);
+    }
+    return { status: 404, text: '404 page not found' };
+  }
+
+  private validateRequest(method: string, pathname: string, q: URLSearchParams, raw: Buffer, req: http.IncomingMessage): void {
+    if (!this.specs) return;
+    const found = findOperation(this.specs, method, pathname);
+    if (!found) {
+      this.violate(`${method} ${pathname}: no such operation in the official API`);
+      throw notFound('Not Found');
+    }
+    const unknown = unknownQuery(found.op, q);
+    if (unknown.length) this.violate(`${method} ${pathname}: ${unknown.join('; ')}`);
+    const schema = bodySchema(found.op);
+    const ct = String(req.headers['content-type'] ?? '');
+    if (schema && raw.length && ct.startsWith('application/json')) {
+      let parsed: unknown;
+      try { parsed = JSON.parse(raw.toString('utf8')); } catch { throw bad('proto: syntax error (line 1:1): unexpected token'); }
+      // The real server rejects unknown fields (protojson, DiscardUnknown=false).
+      const problems = check(found.spec, schema, parsed, 'body');
+      const unknownField = problems.find((p) => p.includes('not a field'));
+      if (unknownField) throw bad(`proto: unknown field: ${unknownField}`);
+      if (problems.length) throw bad(`proto: ${problems[0]}`);
+    }
+  }
+
+  // ---- lists ------------------------------------------------------------
+
+  private list<T>(items: T[], q: URLSearchParams, fields: Record<string, Getter<T>>, v1 = false): { page: T[]; next?: string; total: number } {
+    const sizeRaw = q.get('page_size');
+    let size = sizeRaw === null || sizeRaw === '' ? 0 : Number(sizeRaw);
+    if (!Number.isInteger(size)) throw bad(`Invalid input error: page_size "${sizeRaw}" is not a number`);
+    if (size < 0) throw bad('Invalid input error: The page size should be greater than 0. Got -1'.replace('-1', String(size)));
+    if (size === 0) size = 20;
+    if (size > 200) size = 200;
+    const sortBy = q.get('sort_by') ?? '';
+    const filterRaw = q.get('filter') ?? '';
+    const token = q.get('page_token') ?? '';
+    let offset = 0;
+    let effSort = sortBy;
+    let effFilter = filterRaw;
+    if (token) {
+      let t: { o: number; s: string; f: string };
+      try { t = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as typeof t; } catch { throw bad('Invalid input error: Invalid package token.'); }
+      if ((sortBy && sortBy !== t.s) || (filterRaw && filterRaw !== t.f)) {
+        throw bad('Invalid input error: page token does not match the supplied sort by and/or filtering criteria. Either specify the same criteria or leave the latter empty if page token is specified.');
+      }
+      offset = t.o; effSort = t.s; effFilter = t.f;
+    }
+    let out = items;
+    if (effFilter) {
+      const json = goQueryUnescape(effFilter);
+      let f: { predicates?: Array<Record<string, unknown>> };
+      try { f = JSON.parse(json) as typeof f; } catch { throw bad(`Invalid input error: failed to parse valid filter from "${json}"`); }
+      for (const p of f.predicates ?? []) {
+        const k = String(p.key ?? '');
+        const getter = fields[k];
+        if (!getter) throw bad(`Invalid input error: filter key "${k}" is not supported`);
+        const opRaw = String((v1 ? p.op : p.operation) ?? (v1 ? p.operation : p.op) ?? '');
+        const op = OPS[opRaw] ?? opRaw;
+        const value = p.string_value ?? p.stringValue ?? p.int_value ?? p.intValue ?? p.long_value ?? p.longValue ?? p.timestamp_value ?? p.timestampValue;
+        const list = ((p.string_values ?? p.stringValues ?? p.int_values ?? p.intValues) as { values?: unknown[] } | undefined)?.values;
+        out = out.filter((x) => compare(getter(x), op, value, list));
+      }
+    }
+    if (effSort) {
+      const [field, dir] = effSort.trim().split(/\s+/);
+      const getter = fields[field];
+      if (!getter) throw bad(`Invalid input error: cannot sort by "${field}"`);
+      if (dir && dir !== 'asc' && dir !== 'desc') throw bad(`Invalid input error: Received invalid sort by format "${effSort}". Supported format: "field_name", "field_name desc", or "field_name asc"`);
+      const sign = dir === 'desc' ? -1 : 1;
+      out = [...out].sort((a, b) => {
+        const x = getter(a) ?? ''; const y = getter(b) ?? '';
+        return (x < y ? -1 : x > y ? 1 : 0) * sign;
+      });
+    }
+    const page = out.slice(offset, offset + size);
+    const next = offset + size < out.length ? Buffer.from(JSON.stringify({ o: offset + size, s: effSort, f: effFilter })).toString('base64') : undefined;
+    return { page, next, total: out.length };
+  }
+
+  private runFields(): Record<string, Getter<m.RunRec>> {
+    const now = this.clock.now();
+    return {
+      run_id: (r) => r.id, id: (r) => r.id, display_name: (r) => r.displayName, name: (r) => r.displayName, created_at: (r) => r.createdAt,
+      finished_at: (r) => m.runStateAt(r, now).finishedAt ?? 0, scheduled_at: (r) => r.createdAt, description: (r) => r.description ?? '',
+      storage_state: (r) => r.storage, experiment_id: (r) => r.experimentId, namespace: (r) => r.namespace ?? '',
+      state: (r) => m.runStateAt(r, now).state, status: (r) => m.runStateAt(r, now).state, recurring_run_id: (r) => r.recurringRunId ?? '',
+    };
+  }
+  private pipelineFields: Record<string, Getter<m.PipelineRec>> = {
+    pipeline_id: (p) => p.id, id: (p) => p.id, display_name: (p) => p.displayName, name: (p) => p.displayName, created_at: (p) => p.createdAt,
+    description: (p) => p.description ?? '', namespace: (p) => p.namespace ?? '',
+  };
+  private versionFields: Record<string, Getter<m.VersionRec>> = {
+    pipeline_version_id: (v) => v.id, id: (v) => v.id, display_name: (v) => v.displayName, name: (v) => v.displayName, created_at: (v) => v.createdAt,
+    description: (v) => v.description ?? '',
+  };
+  private experimentFields: Record<string, Getter<m.ExperimentRec>> = {
+    experiment_id: (e) => e.id, id: (e) => e.id, display_name: (e) => e.displayName, name: (e) => e.displayName, created_at: (e) => e.createdAt,
+    last_run_created_at: (e) => e.lastRunCreatedAt ?? 0, description: (e) => e.description ?? '', namespace: (e) => e.namespace ?? '', storage_state: (e) => e.storage,
+  };
+  private recurringFields: Record<string, Getter<m.RecurringRec>> = {
+    recurring_run_id: (r) => r.id, id: (r) => r.id, display_name: (r) => r.displayName, name: (r) => r.displayName, created_at: (r) => r.createdAt,
+    updated_at: (r) => r.updatedAt, description: (r) => r.description ?? '', experiment_id: (r) => r.experimentId, namespace: (r) => r.namespace ?? '',
+  };
+
+  private requireNamespace(q: URLSearchParams, what: string): void {
+    if (this.options.multiUser && !q.get('namespace') && !q.get('experiment_id') && q.get('resource_reference_key.type') !== 'NAMESPACE' && q.get('resource_reference_key.type') !== 'EXPERIMENT') {
+      throw bad(`Invalid input error: In multi-user mode, ${what} requires filtering by namespace or experiment.`);
+    }
+  }
+
+  private inNamespace<T extends { namespace?: string }>(items: T[], q: URLSearchParams): T[] {
+    const ns = q.get('namespace') ?? (q.get('resource_reference_key.type') === 'NAMESPACE' ? q.get('resource_reference_key.id') : null);
+    return ns ? items.filter((x) => (x.namespace ?? '') === ns) : items;
+  }
+
+  // ---- v2beta1 ------------------------------------------------------------
+
+  private v2(method: string, p: string, q: URLSearchParams, raw: Buffer, req: http.IncomingMessage): Reply {
+    const now = this.clock.now();
+    const json = () => (raw.length ? JSON.parse(raw.toString('utf8')) as Record<string, unknown> : {});
+    let mt: RegExpMatchArray | null;
+    const ok = (body: unknown = {}): Reply => ({ status: 200, body });
+
+    if (method === 'GET' && p === '/healthz') {
+      return ok({ commit_sha: 'emulated', tag_name: '2.5.0', multi_user: Boolean(this.options.multiUser), pipeline_store: 'database' });
+    }
+    // pipelines
+    if (method === 'GET' && p === '/pipelines') {
+      const { page, next, total } = this.list(this.inNamespace(this.pipelines, q), q, this.pipelineFields);
+      return ok(m.prune({ pipelines: page.map(m.pipelineJson), total_size: total, next_page_token: next }));
+    }
+    if (method === 'POST' && p === '/pipelines/upload') return this.upload(q, raw, req, undefined);
+    if (method === 'POST' && p === '/pipelines/upload_version') return this.upload(q, raw, req, q.get('pipelineid') ?? '');
+    if (method === 'POST' && p === '/pipelines') {
+      const b = json();
+      const name = String(b.name ?? b.display_name ?? '');
+      if (!name) throw bad('Invalid input error: pipeline name is empty. Please specify a valid name');
+      if (this.pipelines.some((x) => x.name === name && (x.namespace ?? '') === String(b.namespace ?? ''))) throw new ApiError(409, 6, `Failed to create a pipeline: pipeline with name ${name} already exists`);
+      const rec: m.PipelineRec = { id: this.id(), name, displayName: String(b.display_name ?? name), description: b.description as string | undefined, createdAt: now, namespace: b.namespace as string | undefined };
+      this.pipelines.push(rec);
+      return ok(m.pipelineJson(rec));
+    }
+    if (method === 'GET' && (mt = p.match(/^\/pipelines\/names\/([^/]+)$/))) {
+      const name = decodeURIComponent(mt[1]);
+      const ns = q.get('namespace') ?? '';
+      const found = this.pipelines.find((x) => x.name === name && (x.namespace ?? '') === ns);
+      if (!found) throw notFound(`Failed to get a pipeline with name ${name} and namespace ${ns}: ResourceNotFoundError: Pipeline ${name} not found`);
+      return ok(m.pipelineJson(found));
+    }
+    if ((mt = p.match(/^\/pipelines\/([^/:]+)$/))) {
+      const pl = this.pipelines.find((x) => x.id === mt![1]);
+      if (!pl) throw notFound(`Failed to get pipeline: ResourceNotFoundError: Pipeline ${mt[1]} not found`);
+      if (method === 'GET') return ok(m.pipelineJson(pl));
+      if (method === 'DELETE') {
+        const versions = this.versions.filter((v) => v.pipelineId === pl.id);
+        if (versions.length && q.get('cascade') !== 'true') {
+          throw new ApiError(400, 9, `Failed to delete pipeline ${pl.id}: FailedPreconditionError: pipeline has ${versions.length} existing version(s); delete them first or set cascade`);
+        }
+        this.versions = this.versions.filter((v) => v.pipelineId !== pl.id);
+        this.pipelines = this.pipelines.filter((x) => x !== pl);
+        return ok({});
+      }
+    }
+    if ((mt = p.match(/^\/pipelines\/([^/]+)\/versions$/)) && method === 'GET') {
+      const pid = mt[1];
+      if (!this.pipelines.some((x) => x.id === pid)) throw notFound(`Failed to list pipeline versions: ResourceNotFoundError: Pipeline ${pid} not found`);
+      const { page, next, total } = this.list(this.versions.filter((v) => v.pipelineId === pid), q, this.versionFields);
+      return ok(m.prune({ pipeline_versions: page.map((v) => m.versionJson(v, true)), total_size: total, next_page_token: next }));
+    }
+    if ((mt = p.match(/^\/pipelines\/([^/]+)\/versions\/([^/]+)$/))) {
+      const v = this.versions.find((x) => x.pipelineId === mt![1] && x.id === mt![2]);
+      if (!v) throw notFound(`Failed to get pipeline version: ResourceNotFoundError: PipelineVersion ${mt[2]} not found`);
+      if (method === 'GET') return ok(m.versionJson(v, true));
+      if (method === 'DELETE') { this.versions = this.versions.filter((x) => x !== v); return ok({}); }
+    }
+    // experiments
+    if (method === 'GET' && p === '/experiments') {
+      this.requireNamespace(q, 'ListExperiments');
+      const { page, next, total } = this.list(this.inNamespace(this.experiments, q), q, this.experimentFields);
+      return ok(m.prune({ experiments: page.map(m.experimentJson), total_size: total, next_page_token: next }));
+    }
+    if (method === 'POST' && p === '/experiments') {
+      const b = json();
+      const name = String(b.display_name ?? '');
+      if (!name) throw bad('Invalid input error: Experiment name is empty. Please specify a valid experiment name');
+      if (this.options.multiUser && !b.namespace) throw bad('Invalid input error: Experiment namespace is empty. Please specify a valid namespace');
+      if (this.experiments.some((e) => e.displayName === name && (e.namespace ?? '') === String(b.namespace ?? ''))) throw new ApiError(409, 6, `Failed to create a new experiment: AlreadyExistsError: Experiment with name ${name} already exists`);
+      const e: m.ExperimentRec = { id: this.id(), displayName: name, description: b.description as string | undefined, createdAt: now, namespace: b.namespace as string | undefined, storage: 'AVAILABLE' };
+      this.experiments.push(e);
+      return ok(m.experimentJson(e));
+    }
+    if ((mt = p.match(/^\/experiments\/([^/:]+)(:archive|:unarchive)?$/))) {
+      const e = this.experiments.find((x) => x.id === mt![1]);
+      if (!e) throw notFound(`Failed to get experiment: ResourceNotFoundError: Experiment ${mt[1]} not found`);
+      if (method === 'GET' && !mt[2]) return ok(m.experimentJson(e));
+      if (method === 'POST' && mt[2] === ':archive') {
+        e.storage = 'ARCHIVED';
+        for (const r of this.runs) if (r.experimentId === e.id) r.storage = 'ARCHIVED';
+        for (const r of this.recurring) if (r.experimentId === e.id) r.enabled = false;
+        return ok({});
+      }
+      if (method === 'POST' && mt[2] === ':unarchive') { e.storage = 'AVAILABLE'; return ok({}); }
+      if (method === 'DELETE' && !mt[2]) { this.experiments = this.experiments.filter((x) => x !== e); return ok({}); }
+    }
+    // runs
+    if (method === 'GET' && p === '/runs') {
+      this.requireNamespace(q, 'ListRuns');
+      let items = this.inNamespace(this.runs, q);
+      const exp = q.get('experiment_id');
+      if (exp) items = items.filter((r) => r.experimentId === exp);
+      const { page, next, total } = this.list(items, q, this.runFields());
+      return ok(m.prune({ runs: page.map((r) => m.runJson(r, now)), total_size: total, next_page_token: next }));
+    }
+    if (method === 'POST' && p === '/runs') return ok(m.runJson(this.createRun(json(), now), now));
+    if ((mt = p.match(/^\/runs\/([^/:]+)(:terminate|:retry|:archive|:unarchive)?$/))) {
+      const r = this.runs.find((x) => x.id === mt![1]);
+      if (!r) throw notFound(`Failed to get a run: ResourceNotFoundError: Run ${mt[1]} not found`);
+      const action = mt[2];
+      if (method === 'GET' && !action) return ok(m.runJson(r, now));
+      if (method === 'DELETE' && !action) { this.runs = this.runs.filter((x) => x !== r); return ok({}); }
+      if (method === 'POST' && action === ':archive') { r.storage = 'ARCHIVED'; return ok({}); }
+      if (method === 'POST' && action === ':unarchive') { r.storage = 'AVAILABLE'; return ok({}); }
+      if (method === 'POST' && action === ':terminate') {
+        const s = m.runStateAt(r, now);
+        if (m.TERMINAL.has(s.state)) throw bad(`Failed to terminate run ${r.id}: run is already in a final state ${s.state}`);
+        r.plan = [...s.history, { state: 'CANCELING', at: now }, { state: 'CANCELED', at: now + 1000, error: 'terminated' }];
+        return ok({});
+      }
+      if (method === 'POST' && action === ':retry') {
+        const s = m.runStateAt(r, now);
+        if (s.state !== 'FAILED' && s.state !== 'CANCELED') throw bad(`Failed to retry run ${r.id}: InternalServerError: Workflow must be Failed/Error to retry, current state: ${s.state}`);
+        r.plan = [...s.history, { state: 'RUNNING', at: now }, { state: 'SUCCEEDED', at: now + (this.options.runDurationMs ?? 8000) }];
+        return ok({});
+      }
+    }
+    // recurring runs
+    if (method === 'GET' && p === '/recurringruns') {
+      this.requireNamespace(q, 'ListRecurringRuns');
+      let items = this.inNamespace(this.recurring, q);
+      const exp = q.get('experiment_id');
+      if (exp) items = items.filter((r) => r.experimentId === exp);
+      const { page, next, total } = this.list(items, q, this.recurringFields);
+      // camelCase list key, as the real proto field is named.
+      return ok(m.prune({ recurringRuns: page.map(m.recurringJson), total_size: total, next_page_token: next }));
+    }
+    if (method === 'POST' && p === '/recurringruns') return ok(m.recurringJson(this.createRecurring(json(), now)));
+    if ((mt = p.match(/^\/recurringruns\/([^/:]+)(:enable|:disable)?$/))) {
+      const r = this.recurring.find((x) => x.id === mt![1]);
+      if (!r) throw notFound(`Failed to get a recurring run: ResourceNotFoundError: RecurringRun ${mt[1]} not found`);
+      if (method === 'GET' && !mt[2]) return ok(m.recurringJson(r));
+      if (method === 'DELETE' && !mt[2]) { this.recurring = this.recurring.filter((x) => x !== r); return ok({}); }
+      if (method === 'POST' && mt[2]) { r.enabled = mt[2] === ':enable'; r.updatedAt = now; return ok({}); }
+    }
+    throw notFound('Not Found');
+  }
+
+  private resolveSource(b: Record<string, unknown>): { versionRef?: { pipelineId: string; versionId: string }; spec?: Record<string, unknown> } {
+    const ref = b.pipeline_version_reference as { pipeline_id?: string; pipeline_version_id?: string } | undefined;
+    const spec = b.pipeline_spec as Record<string, unknown> | undefined;
+    if (ref && spec) throw bad('Invalid input error: Run should have either a pipeline version reference or a pipeline spec, not both');
+    if (ref) {
+      const v = this.versions.find((x) => x.id === ref.pipeline_version_id && (!ref.pipeline_id || x.pipelineId === ref.pipeline_id));
+      if (!v) throw notFound(`Failed to fetch pipeline version: ResourceNotFoundError: PipelineVersion ${ref.pipeline_version_id} not found`);
+      return { versionRef: { pipelineId: v.pipelineId, versionId: v.id } };
+    }
+    if (spec) return { spec };
+    const legacy = b.pipeline_version_id as string | undefined;
+    if (legacy) {
+      const v = this.versions.find((x) => x.id === legacy);
+      if (!v) throw notFound(`PipelineVersion ${legacy} not found`);
+      return { versionRef: { pipelineId: v.pipelineId, versionId: v.id } };
+    }
+    throw bad('Invalid input error: Run must have a pipeline spec or a pipeline version reference');
+  }
+
+  private createRun(b: Record<string, unknown>, now: number): m.RunRec {
+    const name = String(b.display_name ?? '');
+    if (!name) throw bad('Invalid input error: The run name is empty. Please specify a valid name');
+    const src = this.resolveSource(b);
+    let exp = b.experiment_id ? this.experiments.find((e) => e.id === b.experiment_id) : this.experiments.find((e) => e.displayName === 'Default');
+    if (!exp) {
+      if (b.experiment_id) throw notFound(`Failed to create a run: ResourceNotFoundError: Experiment ${String(b.experiment_id)} not found`);
+      exp = { id: this.id(), displayName: 'Default', createdAt: now, storage: 'AVAILABLE' };
+      this.experiments.push(exp);
+    }
+    if (this.options.multiUser && !exp.namespace) throw bad('Invalid input error: A run cannot have an empty namespace in multi-user mode');
+    const rc = (b.runtime_config ?? {}) as { parameters?: Record<string, unknown>; pipeline_root?: string };
+    const duration = this.options.runDurationMs ?? 8000;
+    const specName = JSON.stringify(src.spec ?? '').includes('fail') || name.includes('fail');
+    const r: m.RunRec = {
+      id: this.id(), displayName: name, description: b.description as string | undefined, experimentId: exp.id, namespace: exp.namespace,
+      createdAt: now, storage: 'AVAILABLE', ...src, parameters: rc.parameters, pipelineRoot: rc.pipeline_root, serviceAccount: b.service_account as string | undefined,
+      plan: [
+        { state: 'PENDING', at: now },
+        { state: 'RUNNING', at: now + Math.min(1000, duration / 4) },
+        specName ? { state: 'FAILED', at: now + duration, error: 'task failed: exit status 1' } : { state: 'SUCCEEDED', at: now + duration },
+      ],
+    };
+    this.runs.push(r);
+    exp.lastRunCreatedAt = now;
+    return r;
+  }
+
+  private createRecurring(b: Record<string, unknown>, now: number): m.RecurringRec {
+    const name = String(b.display_name ?? '');
+    if (!name) throw bad('Invalid input error: The recurring run name is empty');
+    const src = this.resolveSource(b);
+    const trig = (b.trigger ?? {}) as { cron_schedule?: { cron?: string }; periodic_schedule?: { interval_second?: string } };
+    const cron = trig.cron_schedule?.cron;
+    if (cron !== undefined && cron.trim().split(/\s+/).length !== 6) {
+      throw bad(`Invalid input error: Schedule cron is not a supported format(https://godoc.org/github.com/robfig/cron). Error: Expected 6 fields, found ${cron.trim().split(/\s+/).length}: ${cron}`);
+    }
+    const maxC = Number(b.max_concurrency ?? '1');
+    if (!(maxC >= 1 && maxC <= 10)) throw bad('Invalid input error: max concurrency of the recurring run should be in the range [1-10]');
+    const exp = this.experiments.find((e) => e.id === b.experiment_id) ?? this.experiments[0];
+    if (!exp) throw bad('Invalid input error: experiment_id is required');
+    const r: m.RecurringRec = {
+      id: this.id(), displayName: name, description: b.description as string | undefined, experimentId: exp.id, namespace: exp.namespace,
+      createdAt: now, updatedAt: now, enabled: b.mode !== 'DISABLE', ...src,
+      parameters: (b.runtime_config as { parameters?: Record<string, unknown> } | undefined)?.parameters,
+      trigger: cron ? { cron } : { intervalSecond: Number(trig.periodic_schedule?.interval_second ?? 3600) }, maxConcurrency: maxC, noCatchup: b.no_catchup === true,
+    };
+    this.recurring.push(r);
+    return r;
+  }
+
+  private upload(q: URLSearchParams, raw: Buffer, req: http.IncomingMessage, pipelineId: string | undefined): Reply {
+    const fail = (status: number, message: string, details = message): Reply => ({ status, body: undefined, text: JSON.stringify({ error_message: message, error_details: details }) });
+    const ct = String(req.headers['content-type'] ?? '');
+    const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(ct);
+    if (!ct.startsWith('multipart/form-data') || !boundary) return fail(400, 'Failed to create a pipeline. Failed to read the uploaded file: request Content-Type isn\'t multipart/form-data');
+    const part = parseMultipart(raw, boundary[1] ?? boundary[2]).find((x) => x.name === 'uploadfile');
+    if (!part) return fail(400, 'Failed to create a pipeline. Failed to read the uploaded file: http: no such file');
+    if (part.data.length > 32 << 20) return fail(400, 'File size too large. Maximum supported size: 33554432');
+    const fileName = part.filename ?? '';
+    const text = part.data.toString('utf8');
+    if (!/\.(ya?ml|json)$/i.test(fileName) && !text.startsWith('PK')) {
+      return fail(400, 'Failed to create a pipeline. Unexpected pipeline file format. Support .zip, .tar.gz, .json or YAML.');
+    }
+    let spec: Record<string, unknown>;
+    try { spec = specStruct(text); } catch (e) { return fail(400, `Failed to create a pipeline. Invalid pipeline spec: ${(e as Error).message}`); }
+    const inner = (spec.pipeline_spec ?? spec) as Record<string, unknown>;
+    const isArgo = inner.kind === 'Workflow' && String(inner.apiVersion ?? '').startsWith('argoproj.io');
+    if (!isArgo) {
+      if (!inner.pipelineInfo || !(inner.pipelineInfo as { name?: string }).name) return fail(400, 'Failed to create a pipeline. Invalid pipeline spec: pipelineInfo.name is empty');
+      if (!inner.root) return fail(400, 'Failed to create a pipeline. Invalid pipeline spec: root is empty');
+      const known = new Set(['pipelineInfo', 'root', 'components', 'deploymentSpec', 'schemaVersion', 'sdkVersion', 'defaultPipelineRoot']);
+      const unknown = Object.keys(inner).filter((k) => !known.has(k));
+      if (unknown.length) return fail(400, `Failed to create a pipeline. Invalid pipeline spec: unknown field "${unknown[0]}"`);
+    }
+    const name = q.get('name') || q.get('display_name') || fileName;
+    const now = this.clock.now();
+    if (pipelineId === undefined) {
+      const ns = q.get('namespace') ?? '';
+      if (this.pipelines.some((p) => p.name === name && (p.namespace ?? '') === ns)) {
+        return fail(409, 'Failed to create a pipeline and a pipeline version. The pipeline already exists.', `Failed to create a pipeline and a pipeline version: AlreadyExistsError: Pipeline with name ${name} already exists`);
+      }
+      let tags: Record<string, string> | undefined;
+      if (q.get('tags')) { try { tags = JSON.parse(q.get('tags')!) as Record<string, string>; } catch { return fail(400, 'Failed to create a pipeline. Invalid tags: not a JSON object'); } }
+      const p: m.PipelineRec = { id: this.id(), name, displayName: q.get('display_name') || name, description: q.get('description') ?? undefined, createdAt: now, namespace: ns || undefined, tags };
+      this.pipelines.push(p);
+      this.versions.push({ id: this.id(), pipelineId: p.id, name, displayName: p.displayName, createdAt: now, spec, codeSourceUrl: q.get('code_source_url') ?? undefined });
+      return { status: 200, body: m.pipelineJson(p) };
+    }
+    const p = this.pipelines.find((x) => x.id === pipelineId);
+    if (!p) return fail(pipelineId ? 404 : 400, pipelineId ? `Failed to create a pipeline version. ResourceNotFoundError: Pipeline ${pipelineId} not found` : 'Failed to create a pipeline version. Pipeline ID is empty: pipelineid is required');
+    if (this.versions.some((v) => v.pipelineId === p.id && v.name === name)) {
+      return fail(409, 'Failed to create a pipeline version. The pipeline version already exists.', `AlreadyExistsError: PipelineVersion with name ${name} already exists`);
+    }
+    const v: m.VersionRec = { id: this.id(), pipelineId: p.id, name, displayName: q.get('display_name') || name, description: q.get('description') ?? undefined, createdAt: now, spec, codeSourceUrl: q.get('code_source_url') ?? undefined };
+    this.versions.push(v);
+    return { status: 200, body: m.versionJson(v, true) };
+  }
+
+  // ---- v1beta1 (enough for the KFP 1.x fallback) ------------------------
+
+  private v1(method: string, p: string, q: URLSearchParams): Reply {
+    const now = this.clock.now();
+    const ok = (body: unknown = {}): Reply => ({ status: 200, body });
+    let mt: RegExpMatchArray | null;
+    const refType = q.get('resource_reference_key.type');
+    const refId = q.get('resource_reference_key.id');
+    if (method === 'GET' && p === '/healthz') return ok({ multi_user: Boolean(this.options.multiUser) });
+    if (method === 'GET' && p === '/pipelines') {
+      const { page, next, total } = this.list(this.pipelines, q, this.pipelineFields, true);
+      return ok(m.prune({ pipelines: page.map((x) => m.v1PipelineJson(x, this.versions.find((v) => v.pipelineId === x.id))), total_size: total, next_page_token: next }));
+    }
+    if (method === 'GET' && (mt = p.match(/^\/pipelines\/([^/]+)$/))) {
+      const pl = this.pipelines.find((x) => x.id === mt![1]);
+      if (!pl) throw notFound(`Pipeline ${mt[1]} not found`);
+      return ok(m.v1PipelineJson(pl, this.versions.find((v) => v.pipelineId === pl.id)));
+    }
+    if (method === 'GET' && p === '/pipeline_versions') {
+      const pid = q.get('resource_key.id') ?? '';
+      const { page, next, total } = this.list(this.versions.filter((v) => v.pipelineId === pid), q, this.versionFields, true);
+      return ok(m.prune({ versions: page.map(m.v1VersionJson), total_size: total, next_page_token: next }));
+    }
+    if (method === 'GET' && (mt = p.match(/^\/pipeline_versions\/([^/]+)$/))) {
+      const v = this.versions.find((x) => x.id === mt![1]);
+      if (!v) throw notFound(`PipelineVersion ${mt[1]} not found`);
+      return ok(m.v1VersionJson(v));
+    }
+    if (method === 'GET' && p === '/experiments') {
+      this.requireNamespace(q, 'ListExperiments');
+      const { page, next, total } = this.list(this.inNamespace(this.experiments, q), q, this.experimentFields, true);
+      return ok(m.prune({ experiments: page.map(m.v1ExperimentJson), total_size: total, next_page_token: next }));
+    }
+    if (method === 'GET' && (mt = p.match(/^\/experiments\/([^/]+)$/))) {
+      const e = this.experiments.find((x) => x.id === mt![1]);
+      if (!e) throw notFound(`Experiment ${mt[1]} not found`);
+      return ok(m.v1ExperimentJson(e));
+    }
+    if (method === 'GET' && p === '/runs') {
+      this.requireNamespace(q, 'ListRuns');
+      let items = refType === 'EXPERIMENT' ? this.runs.filter((r) => r.experimentId === refId) : this.inNamespace(this.runs, q);
+      items = items.filter(Boolean);
+      const { page, next, total } = this.list(items, q, this.runFields(), true);
+      return ok(m.prune({ runs: page.map((r) => m.v1RunJson(r, now)), total_size: total, next_page_token: next }));
+    }
+    if (method === 'GET' && (mt = p.match(/^\/runs\/([^/]+)$/))) {
+      const r = this.runs.find((x) => x.id === mt![1]);
+      if (!r) throw notFound(`Run ${mt[1]} not found`);
+      const wf = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: `run-${r.id.slice(0, 8)}` }, status: { phase: m.runStateAt(r, now).state } };
+      return ok({ run: m.v1RunJson(r, now), pipeline_runtime: { workflow_manifest: JSON.stringify(wf) } });
+    }
+    if (method === 'GET' && p === '/jobs') {
+      const items = refType === 'EXPERIMENT' ? this.recurring.filter((r) => r.experimentId === refId) : this.inNamespace(this.recurring, q);
+      const { page, next, total } = this.list(items, q, this.recurringFields, true);
+      return ok(m.prune({ jobs: page.map(m.v1JobJson), total_size: total, next_page_token: next }));
+    }
+    if (method === 'GET' && (mt = p.match(/^\/jobs\/([^/]+)$/))) {
+      const r = this.recurring.find((x) => x.id === mt![1]);
+      if (!r) throw notFound(`Job ${mt[1]} not found`);
+      return ok(m.v1JobJson(r));
+    }
+    throw notFound('Not Found');
+  }
+}
+
+function compare(actual: string | number | undefined, op: string, value: unknown, list?: unknown[]): boolean {
+  const a = actual ?? '';
+  const v = typeof a === 'number' && typeof value === 'string' && /^\d{4}-/.test(value) ? Date.parse(value) : typeof a === 'number' ? Number(value) : String(value ?? '');
+  switch (op) {
+    case 'EQUALS': return a === v;
+    case 'NOT_EQUALS': return a !== v;
+    case 'GREATER_THAN': return a > v;
+    case 'GREATER_THAN_EQUALS': return a >= v;
+    case 'LESS_THAN': return a < v;
+    case 'LESS_THAN_EQUALS': return a <= v;
+    case 'IN': return (list ?? []).map(String).includes(String(a));
+    case 'IS_SUBSTRING': return String(a).includes(String(value ?? ''));
+  }
+  throw bad(`Invalid input error: unknown filter operation "${op}"`);
+}
+
+function parseMultipart(raw: Buffer, boundary: string): Array<{ name?: string; filename?: string; data: Buffer }> {
+  const out: Array<{ name?: string; filename?: string; data: Buffer }> = [];
+  const delim = Buffer.from(`--${boundary}`);
+  let pos = raw.indexOf(delim);
+  while (pos !== -1) {
+    const start = pos + delim.length;
+    if (raw.slice(start, start + 2).toString() === '--') break;
+    const headEnd = raw.indexOf('\r\n\r\n', start);
+    if (headEnd === -1) break;
+    const head = raw.slice(start, headEnd).toString('utf8');
+    const next = raw.indexOf(delim, headEnd);
+    if (next === -1) break;
+    const data = raw.slice(headEnd + 4, next - 2);
+    out.push({ name: /name="([^"]*)"/.exec(head)?.[1], filename: /filename="([^"]*)"/.exec(head)?.[1], data });
+    pos = next;
+  }
+  return out;
+}
+
+function send(res: http.ServerResponse, r: Reply): void {
+  const text = r.text ?? (r.body === undefined ? '' : JSON.stringify(r.body));
+  const ct = r.text !== undefined && !text.startsWith('{') ? 'text/plain; charset=utf-8' : 'application/json';
+  res.writeHead(r.status, { 'content-type': ct, ...(r.headers ?? {}) });
+  res.end(text);
+}
