@@ -12,19 +12,30 @@ const extension = {
   format: 'cjs',
   target: 'node20',
   outfile: 'dist/extension.js',
-  external: ['vscode'],
+  external: ['vscode', '@kubernetes/client-node', 'google-auth-library'],
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
   metafile: true,
+  define: { KFP_BUNDLED: 'true' },
 };
 
+// Heavy libraries, bundled apart and loaded on first use (src/core/util/lazy.ts).
+const vendors = ['kubernetes', 'google'].map((name) => ({
+  ...extension,
+  entryPoints: [`src/vendor/${name}.ts`],
+  outfile: `dist/vendor-${name}.js`,
+  external: ['vscode'],
+  sourcemap: false,
+}));
+
 if (watch) {
-  const ctx = await esbuild.context(extension);
-  await ctx.watch();
+  for (const opts of [extension, ...vendors]) await (await esbuild.context(opts)).watch();
   console.log('watching…');
 } else {
-  const result = await esbuild.build(extension);
-  const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-  console.log(`built dist/extension.js (${(bytes / 1024).toFixed(0)} KiB${production ? ', production' : ''})`);
+  for (const opts of [extension, ...vendors]) {
+    const result = await esbuild.build(opts);
+    const bytes = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith('.js')).reduce((n, [, o]) => n + o.bytes, 0);
+    console.log(`built ${opts.outfile} (${(bytes / 1024).toFixed(0)} KiB${production ? ', production' : ''})`);
+  }
 }

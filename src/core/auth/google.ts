@@ -5,6 +5,7 @@
 // cached and refreshed a few minutes before they expire: IAP ID tokens live
 // about an hour (kubeflow/pipelines #4321, #5145).
 import { AuthError, AuthProvider } from './types';
+import { loadGoogleAuth } from '../util/lazy';
 
 export interface GoogleToken {
   token: string;
@@ -34,7 +35,7 @@ export function jwtExpiry(token: string): number | undefined {
 export class AdcTokenSource implements GoogleTokenSource {
   private authPromise?: Promise<import('google-auth-library').GoogleAuth>;
   private auth() {
-    this.authPromise ??= import('google-auth-library').then((g) => new g.GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] }));
+    this.authPromise ??= loadGoogleAuth().then((g) => new g.GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] }));
     return this.authPromise;
   }
   async idToken(audience: string): Promise<GoogleToken> {

@@ -3,13 +3,14 @@
 // The library is loaded only when such an endpoint is used.
 import type * as https from 'node:https';
 import { AuthError, AuthProvider } from './types';
+import { loadKubernetes } from '../util/lazy';
 
 export class KubeconfigAuth implements AuthProvider {
   readonly kind = 'kubeconfig' as const;
   constructor(private readonly context?: string, private readonly kubeconfigPath?: string) {}
 
   async headers(): Promise<Record<string, string>> {
-    const k8s = await import('@kubernetes/client-node');
+    const k8s = await loadKubernetes();
     const kc = new k8s.KubeConfig();
     try {
       if (this.kubeconfigPath) kc.loadFromFile(this.kubeconfigPath);

@@ -18,7 +18,8 @@ export function encodeFilter(filter: Filter): string {
 export function encodeFilterV1(filter: Filter): string {
   const predicates = filter.predicates.map((p: Predicate) => {
     const { operation, ...rest } = p;
-    return { ...rest, op: V1_OPS[operation] };
+    // v1beta1 names the display name `name`.
+    return { ...rest, key: rest.key === 'display_name' ? 'name' : rest.key, op: V1_OPS[operation] };
   });
   return encodeURIComponent(JSON.stringify({ predicates }));
 }

@@ -1,0 +1,102 @@
+// Kubeflow Pipelines: Add Endpoint. Interactive, or scripted with
+// {name, url, auth?, namespace?, secret?, ...} (any kfp.endpoints field).
+import * as vscode from 'vscode';
+import { config } from '../config';
+import { AUTH_KINDS, AuthKind } from '../core/auth/types';
+import { EndpointConfig, isInverseProxyHost, parseEndpoints, SECRET_AUTH_KINDS, validateUrl } from '../core/endpoints';
+import { cancelled, register, Services, UserError } from './common';
+
+const AUTH_ITEMS: Array<{ authKind: AuthKind; label: string; detail: string }> = [
+  { authKind: 'none', label: 'No credentials', detail: 'Port-forward (kubectl port-forward svc/ml-pipeline-ui 8080:80) or standalone KFP in the cluster' },
+  { authKind: 'cookie', label: 'Kubeflow session cookie', detail: 'Kubeflow platform behind Dex/oauth2-proxy: paste the session cookie from your browser' },
+  { authKind: 'bearer', label: 'Bearer token', detail: 'A token the server accepts (e.g. a service-account token with audience pipelines.kubeflow.org)' },
+  { authKind: 'serviceAccount', label: 'Service-account token file', detail: 'In a Kubeflow notebook: /var/run/secrets/kubeflow/pipelines/token' },
+  { authKind: 'kubeconfig', label: 'kubeconfig context token', detail: 'The token of your current kubectl context' },
+  { authKind: 'userHeader', label: 'User identity header', detail: 'Direct access to ml-pipeline:8888 in multi-user mode (kubeflow-userid)' },
+  { authKind: 'google', label: 'Google credentials', detail: 'KFP on Google Cloud behind IAP or the inverse proxy (application default credentials)' },
+];
+
+export function registerAddEndpoint(s: Services): void {
+  register(s, 'kfp.endpoint.add', async (arg?: unknown) => {
+    const scripted = arg && typeof arg === 'object' ? arg as Partial<EndpointConfig> & { secret?: string; activate?: boolean } : undefined;
+    const endpoint = scripted ? fromArgs(scripted) : await ask();
+    if (!endpoint) return cancelled();
+    const secret = scripted ? scripted.secret : endpoint.secret;
+    const { endpoints } = config.endpoints();
+    if (endpoints.some((e) => e.name === endpoint.config.name)) {
+      if (scripted) throw new UserError(`An endpoint named "${endpoint.config.name}" exists already. Remove it first or pick another name.`);
+      const pick = await vscode.window.showWarningMessage(`An endpoint named "${endpoint.config.name}" exists. Replace it?`, { modal: true }, 'Replace');
+      if (pick !== 'Replace') return cancelled();
+    }
+    const next = endpoints.filter((e) => e.name !== endpoint.config.name).concat(endpoint.config);
+    await config.setEndpoints(next);
+    if (secret) await s.endpoints.setSecret(endpoint.config.name, secret);
+    if (scripted?.activate !== false) await config.setActiveEndpoint(endpoint.config.name);
+    s.endpoints.reset();
+    if (!scripted) {
+      void vscode.window.showInformationMessage(`Endpoint "${endpoint.config.name}" added.`, 'Test Connection').then((p) => {
+        if (p) void vscode.commands.executeCommand('kfp.endpoint.testConnection', endpoint.config.name);
+      });
+    }
+    return { ok: true, name: endpoint.config.name, url: endpoint.config.url, auth: endpoint.config.auth ?? 'none', active: scripted?.activate !== false, secretStored: Boolean(secret) };
+  });
+}
+
+function fromArgs(a: Partial<EndpointConfig> & { secret?: string; activate?: boolean }): { config: EndpointConfig; secret?: string } {
+  const { secret, activate, ...rest } = a;
+  void activate;
+  const { endpoints, problems } = parseEndpoints([rest]);
+  if (problems.length) throw new UserError(`Endpoint ${problems[0].endpoint} ${problems[0].message}.`);
+  return { config: endpoints[0], secret };
+}
+
+async function ask(): Promise<{ config: EndpointConfig; secret?: string } | undefined> {
+  const url = await vscode.window.showInputBox({
+    title: 'Add Kubeflow Pipelines endpoint (1/3)',
+    prompt: 'URL of the KFP UI or API. Port-forward: http://localhost:8080 · Kubeflow platform: https://kubeflow.example.com/pipeline',
+    placeHolder: 'http://localhost:8080',
+    ignoreFocusOut: true,
+    validateInput: (v) => (v.trim() ? validateUrl(v) ?? null : 'Give a URL'),
+  });
+  if (!url) return undefined;
+  const host = (() => { try { return new URL(url.trim()).host; } catch { return 'kfp'; } })();
+  const taken = new Set(config.endpoints().endpoints.map((e) => e.name));
+  const name = await vscode.window.showInputBox({
+    title: 'Add Kubeflow Pipelines endpoint (2/3)', prompt: 'A short name for this endpoint', value: host, ignoreFocusOut: true,
+    validateInput: (v) => (!v.trim() ? 'Give a name' : taken.has(v.trim()) ? 'This name exists; it will be replaced' : null),
+  });
+  if (!name) return undefined;
+  const suggested: AuthKind = isInverseProxyHost(url) ? 'google' : 'none';
+  const items = AUTH_ITEMS.map((i) => ({ ...i, picked: i.authKind === suggested, description: i.authKind === suggested ? 'suggested' : undefined }));
+  const auth = await vscode.window.showQuickPick(items, { title: 'Add Kubeflow Pipelines endpoint (3/3): how to sign in', ignoreFocusOut: true });
+  if (!auth) return undefined;
+  const cfg: EndpointConfig = { name: name.trim(), url: url.trim(), auth: auth.authKind };
+  let secret: string | undefined;
+  if (SECRET_AUTH_KINDS.has(auth.authKind)) {
+    secret = await vscode.window.showInputBox({
+      title: auth.authKind === 'cookie' ? 'Session cookie' : 'Bearer token',
+      prompt: auth.authKind === 'cookie'
+        ? 'Paste the cookie value, name=value, or the whole Cookie header (authservice_session, _oauth2_proxy, …). Kept in VS Code secret storage.'
+        : 'Paste the token. Kept in VS Code secret storage, never in settings.',
+      password: true, ignoreFocusOut: true,
+    });
+    if (secret === undefined) return undefined;
+  }
+  if (auth.authKind === 'userHeader') {
+    const userId = await vscode.window.showInputBox({ title: 'User identity', prompt: 'The user ID sent in the kubeflow-userid header', placeHolder: 'user@example.com', ignoreFocusOut: true });
+    if (userId === undefined) return undefined;
+    cfg.userId = userId.trim();
+  }
+  if (auth.authKind === 'google' && !isInverseProxyHost(url)) {
+    const clientId = await vscode.window.showInputBox({ title: 'IAP OAuth client ID', prompt: 'The OAuth client ID of the IAP-protected endpoint (audience of the ID token)', ignoreFocusOut: true });
+    if (clientId === undefined) return undefined;
+    cfg.iapClientId = clientId.trim() || undefined;
+  }
+  if (auth.authKind !== 'none') {
+    const ns = await vscode.window.showInputBox({ title: 'Namespace (multi-user Kubeflow)', prompt: 'Your Kubeflow profile namespace; leave empty for single-user KFP', placeHolder: 'kubeflow-user-example-com', ignoreFocusOut: true });
+    if (ns === undefined) return undefined;
+    cfg.namespace = ns.trim() || undefined;
+  }
+  if (!AUTH_KINDS.includes(cfg.auth!)) return undefined;
+  return { config: cfg, secret };
+}

@@ -1,0 +1,26 @@
+import * as vscode from 'vscode';
+import { config } from '../config';
+import { cancelled, register, scriptOptions, Services, UserError } from './common';
+
+/** Kubeflow Pipelines: Remove Endpoint (argument: the name; {skipConfirmation} from scripts). */
+export function registerRemoveEndpoint(s: Services): void {
+  register(s, 'kfp.endpoint.remove', async (...args: unknown[]) => {
+    const { endpoints } = config.endpoints();
+    let name = typeof args[0] === 'string' ? args[0] : undefined;
+    if (name === undefined) {
+      const pick = await vscode.window.showQuickPick(endpoints.map((e) => ({ label: e.name, description: e.url })), { title: 'Remove which endpoint?' });
+      if (!pick) return cancelled();
+      name = pick.label;
+    }
+    if (!endpoints.some((e) => e.name === name)) throw new UserError(`No endpoint is named "${name}".`);
+    if (!scriptOptions(args).skipConfirmation) {
+      const ok = await vscode.window.showWarningMessage(`Remove the endpoint "${name}" and forget its stored credential? Nothing on the server is touched.`, { modal: true }, 'Remove');
+      if (ok !== 'Remove') return cancelled();
+    }
+    await config.setEndpoints(endpoints.filter((e) => e.name !== name));
+    await s.endpoints.setSecret(name, undefined);
+    if (config.activeEndpointName() === name) await config.setActiveEndpoint('');
+    s.endpoints.reset();
+    return { ok: true, removed: name };
+  });
+}

@@ -1,0 +1,79 @@
+// Kubeflow Pipelines: Test Connection. Checks, in order, what a connection
+// needs and reports each step in plain words. Argument: the endpoint name.
+import * as vscode from 'vscode';
+import { config } from '../config';
+import { validateUrl } from '../core/endpoints';
+import { KfpError } from '../core/kfp/errors';
+import type { KfpClient } from '../core/kfp/client';
+import { errorText, log } from '../logging';
+import { register, Services, UserError } from './common';
+
+interface Check { step: string; ok: boolean; detail: string }
+
+export function registerTestConnection(s: Services): void {
+  register(s, 'kfp.endpoint.testConnection', async (arg?: unknown) => {
+    const name = typeof arg === 'string' ? arg : s.endpoints.active()?.name;
+    const endpoint = config.endpoints().endpoints.find((e) => e.name === name);
+    if (!endpoint) throw new UserError(name ? `No endpoint is named "${name}".` : 'No endpoint is configured. Run "Kubeflow Pipelines: Add Endpoint".');
+    const checks: Check[] = [];
+    const add = (step: string, ok: boolean, detail: string) => { checks.push({ step, ok, detail }); return ok; };
+    let client: KfpClient | undefined;
+    let info: Awaited<ReturnType<KfpClient['connect']>> | undefined;
+
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Testing ${endpoint.name}…`, cancellable: false }, async () => {
+      const urlProblem = validateUrl(endpoint.url);
+      if (!add('URL', !urlProblem, urlProblem ?? endpoint.url)) return;
+      if (endpoint.insecureSkipTlsVerify) add('TLS', true, 'certificate verification is OFF for this endpoint (insecureSkipTlsVerify)');
+      if (s.endpoints.needsSecret(endpoint)) {
+        const has = Boolean(await s.endpoints.getSecret(endpoint.name));
+        if (!add('Credential', has, has ? `a ${endpoint.auth} credential is stored` : `no ${endpoint.auth} credential is stored: run "Set Endpoint Credential"`)) return;
+      }
+      try {
+        client = await s.endpoints.build(endpoint);
+      } catch (e) {
+        add('Settings', false, errorText(e));
+        return;
+      }
+      try {
+        info = await client.connect();
+        add('Server', true, `answers${info.viaUiServer ? ' through the KFP UI server' : ''}; API ${info.apiVersion}${info.apiVersion === 'v1beta1' ? ' (KFP 1.x: browsing only)' : ''}${info.version ? `, KFP ${info.version}` : ''}${info.multiUser ? ', multi-user' : ''}`);
+      } catch (e) {
+        add('Server', false, explain(e));
+        return;
+      }
+      if (info.multiUser && !endpoint.namespace) add('Namespace', false, 'the server is multi-user: set "namespace" on the endpoint to your profile namespace');
+      try {
+        const page = await client.listExperiments({ pageSize: 1 });
+        add('Access', true, `listed experiments${endpoint.namespace ? ` in ${endpoint.namespace}` : ''} (${page.totalSize ?? page.items.length} in all)`);
+      } catch (e) {
+        add('Access', false, explain(e));
+      }
+    });
+
+    const ok = checks.every((c) => c.ok);
+    const text = checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.step}: ${c.detail}`).join('\n');
+    log().info(`Test connection ${endpoint.name}:\n${text}`);
+    if (ok) void vscode.window.showInformationMessage(`${endpoint.name}: connected. ${checks.filter((c) => c.step === 'Server').map((c) => c.detail).join('')}`);
+    else {
+      const failed = checks.find((c) => !c.ok)!;
+      void vscode.window.showErrorMessage(`${endpoint.name}: ${failed.step}: ${failed.detail}`, 'Show Logs').then((p) => { if (p) log().show(); });
+    }
+    if (endpoint.name === s.endpoints.active()?.name) s.endpoints.reset();
+    return {
+      ok: true, endpoint: endpoint.name, connected: ok, checks,
+      apiVersion: info?.apiVersion, version: info?.version, multiUser: info?.multiUser, viaUiServer: info?.viaUiServer,
+    };
+  });
+}
+
+function explain(e: unknown): string {
+  if (e instanceof KfpError) {
+    if (e.kind === 'network' && /ECONNREFUSED/.test(e.message)) return `${e.message}. Is the port-forward running (kubectl port-forward -n kubeflow svc/ml-pipeline-ui 8080:80)?`;
+    if (e.kind === 'network' && /ENOTFOUND|EAI_AGAIN/.test(e.message)) return `${e.message}. Check the host name.`;
+    if (e.kind === 'network' && /certificate|CERT|SELF_SIGNED/i.test(e.message)) return `${e.message}. Add the cluster's CA with "caFile".`;
+    if (e.status === 401) return `${e.message}. Check the credential (a session cookie expires when you sign out).`;
+    if (e.status === 403) return `${e.message}. Check the namespace and that your user may use it.`;
+    if (e.status === 404) return `${e.message}. Is the URL the KFP UI or API? On a Kubeflow platform add /pipeline.`;
+  }
+  return errorText(e);
+}

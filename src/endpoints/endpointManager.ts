@@ -1,0 +1,119 @@
+// Owns the active endpoint: its settings, its credential in SecretStorage, the
+// client built for it, whether it answers, and the context keys the views use.
+import * as vscode from 'vscode';
+import { config } from '../config';
+import { clientFor, EndpointConfig, SECRET_AUTH_KINDS } from '../core/endpoints';
+import { KfpClient } from '../core/kfp/client';
+import type { ServerInfo } from '../core/kfp/types';
+import { errorText, log } from '../logging';
+
+export type ConnectionState = 'none' | 'idle' | 'connecting' | 'connected' | 'error';
+
+export class EndpointManager implements vscode.Disposable {
+  private client?: Promise<KfpClient>;
+  private clientFor?: string;
+  private state: ConnectionState = 'none';
+  private lastError?: string;
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeConnection = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+
+  constructor(private readonly secrets: vscode.SecretStorage) {
+    this.disposables.push(vscode.workspace.onDidChangeConfiguration((e) => {
+      if (config.affects(e, 'endpoints') || config.affects(e, 'activeEndpoint') || config.affects(e, 'requestTimeout')) this.reset();
+    }));
+    this.disposables.push(secrets.onDidChange((e) => { if (e.key === this.secretKey(this.clientFor ?? '')) this.reset(); }));
+    this.disposables.push(vscode.workspace.onDidGrantWorkspaceTrust(() => this.reset()));
+    void this.updateContext();
+  }
+
+  /** The endpoint the views show: the one named in kfp.activeEndpoint, else the first. */
+  active(): EndpointConfig | undefined {
+    const { endpoints } = config.endpoints();
+    const name = config.activeEndpointName();
+    return endpoints.find((e) => e.name === name) ?? endpoints[0];
+  }
+
+  get connectionState(): ConnectionState { return this.state; }
+  get error(): string | undefined { return this.lastError; }
+  get serverInfo(): ServerInfo | undefined { return this.connected?.serverInfo; }
+  private connected?: KfpClient;
+
+  secretKey(name: string): string { return `kfp.endpoint.${name}.secret`; }
+  async getSecret(name: string): Promise<string | undefined> { return this.secrets.get(this.secretKey(name)); }
+  async setSecret(name: string, value: string | undefined): Promise<void> {
+    if (value) await this.secrets.store(this.secretKey(name), value);
+    else await this.secrets.delete(this.secretKey(name));
+  }
+
+  needsSecret(e: EndpointConfig): boolean { return SECRET_AUTH_KINDS.has(e.auth ?? 'none'); }
+
+  /** Drops the client so the next use reconnects. */
+  reset(): void {
+    this.client = undefined;
+    this.clientFor = undefined;
+    this.connected = undefined;
+    this.setState(this.active() ? 'idle' : 'none');
+  }
+
+  /** A client built for an endpoint, without connecting it (Test Connection uses this). */
+  async build(e: EndpointConfig): Promise<KfpClient> {
+    return clientFor(e, {
+      secret: this.needsSecret(e) ? await this.getSecret(e.name) : undefined,
+      trusted: vscode.workspace.isTrusted,
+      timeoutMs: config.requestTimeoutMs(),
+    });
+  }
+
+  /** The connected client of the active endpoint; throws a readable error. */
+  async getClient(): Promise<KfpClient> {
+    const e = this.active();
+    if (!e) {
+      this.setState('none');
+      throw new Error('No Kubeflow Pipelines endpoint is configured. Run "Kubeflow Pipelines: Add Endpoint".');
+    }
+    if (!this.client || this.clientFor !== e.name) {
+      this.clientFor = e.name;
+      this.setState('connecting');
+      const attempt = (async () => {
+        const c = await this.build(e);
+        const info = await c.connect();
+        log().info(`Connected to ${e.name} (${redact(e.url)}): ${info.apiVersion}${info.version ? `, KFP ${info.version}` : ''}${info.multiUser ? ', multi-user' : ''}${info.viaUiServer ? ', through the UI server' : ''}`);
+        return c;
+      })();
+      this.client = attempt;
+      attempt.then((c) => {
+        if (this.client !== attempt) return;
+        this.connected = c;
+        this.lastError = undefined;
+        this.setState('connected');
+      }, (err) => {
+        if (this.client !== attempt) return;
+        this.client = undefined;
+        this.lastError = errorText(err);
+        log().error(`Cannot connect to ${e.name} (${redact(e.url)}): ${this.lastError}`);
+        this.setState('error');
+      });
+    }
+    return this.client;
+  }
+
+  private setState(s: ConnectionState): void {
+    const changed = s !== this.state;
+    this.state = s;
+    void this.updateContext();
+    if (changed) this.changed.fire();
+  }
+
+  private async updateContext(): Promise<void> {
+    await vscode.commands.executeCommand('setContext', 'kfp.hasEndpoint', Boolean(this.active()));
+    await vscode.commands.executeCommand('setContext', 'kfp.connectionState', this.state);
+  }
+
+  dispose(): void { for (const d of this.disposables) d.dispose(); }
+}
+
+/** A URL without any user:password part, for logs. */
+export function redact(url: string): string {
+  try { const u = new URL(url); u.username = ''; u.password = ''; return u.toString(); } catch { return url; }
+}

@@ -1,0 +1,76 @@
+// Entry point: wires the services together. Activation does no network call;
+// the server is contacted when the view is first shown or a command needs it.
+import * as vscode from 'vscode';
+import { config } from './config';
+import { RunPoller } from './core/runPoller';
+import { EndpointManager } from './endpoints/endpointManager';
+import { EndpointStatusBar } from './endpoints/statusBar';
+import { ExplorerProvider } from './tree/explorerProvider';
+import type { ExplorerNode } from './tree/node';
+import { ResourceDocuments, SCHEME } from './resources/resourceDocuments';
+import { Services } from './commands/common';
+import { registerAddEndpoint } from './commands/addEndpoint';
+import { registerSelectEndpoint } from './commands/selectEndpoint';
+import { registerRemoveEndpoint } from './commands/removeEndpoint';
+import { registerSetCredential } from './commands/setCredential';
+import { registerTestConnection } from './commands/testConnection';
+import { registerExplorerCommands } from './commands/explorerCommands';
+import { registerItemCommands } from './commands/itemCommands';
+import { registerHelpCommands } from './commands/helpCommands';
+import { log } from './logging';
+
+/** What the extension hands to other extensions and to its own integration tests. */
+export interface KfpExtensionApi {
+  explorer: ExplorerProvider;
+  endpoints: EndpointManager;
+  poller: RunPoller;
+  treeView: vscode.TreeView<ExplorerNode>;
+}
+
+export function activate(context: vscode.ExtensionContext): KfpExtensionApi {
+  const endpoints = new EndpointManager(context.secrets);
+  const poller = new RunPoller({ getRun: async (id, s) => (await endpoints.getClient()).getRun(id, s) }, config.pollIntervalMs());
+  const explorer = new ExplorerProvider(endpoints, poller);
+  const treeView = vscode.window.createTreeView<ExplorerNode>('kfp.explorer', { treeDataProvider: explorer, showCollapseAll: true });
+  const documents = new ResourceDocuments(endpoints);
+  const statusBar = new EndpointStatusBar(endpoints);
+
+  const updateDescription = () => {
+    const e = endpoints.active();
+    const info = endpoints.serverInfo;
+    treeView.description = e ? `${e.name}${info ? ` · ${info.apiVersion}${info.apiVersion === 'v1beta1' ? ' (KFP 1.x)' : ''}` : ''}` : undefined;
+  };
+  // Poll only while someone can see the runs.
+  const updatePolling = () => (treeView.visible ? poller.resume() : poller.pause());
+
+  context.subscriptions.push(
+    endpoints, explorer, treeView, documents, statusBar, { dispose: () => poller.dispose() },
+    vscode.workspace.registerTextDocumentContentProvider(SCHEME, documents),
+    endpoints.onDidChangeConnection(updateDescription),
+    treeView.onDidChangeVisibility(updatePolling),
+  );
+  updatePolling();
+
+  const { problems } = config.endpoints();
+  if (problems.length) {
+    log().warn(`Ignored endpoints in kfp.endpoints: ${problems.map((p) => `${p.endpoint} ${p.message}`).join('; ')}`);
+    void vscode.window.showWarningMessage(`Kubeflow Pipelines: ${problems.length} endpoint(s) in settings are invalid: ${problems[0].endpoint} ${problems[0].message}.`, 'Open Settings')
+      .then((p) => { if (p) void vscode.commands.executeCommand('workbench.action.openSettings', 'kfp.endpoints'); });
+  }
+
+  const services: Services = { context, endpoints, explorer, treeView: treeView as vscode.TreeView<unknown>, documents };
+  registerAddEndpoint(services);
+  registerSelectEndpoint(services);
+  registerRemoveEndpoint(services);
+  registerSetCredential(services);
+  registerTestConnection(services);
+  registerExplorerCommands(services);
+  registerItemCommands(services);
+  registerHelpCommands(services);
+
+  return { explorer, endpoints, poller, treeView };
+}
+
+export function deactivate(): void {
+  // Disposables registered on the context are released by VS Code.
+}
