@@ -70,7 +70,17 @@ export class RunPoller {
     this.timer = this.timers.setTimeout(() => { this.timer = undefined; void this.tick(); }, Math.max(0, due - this.timers.now()));
   }
 
-  /** Polls every run that is due. Public for tests. */
+  /** Polls every watched run now (Refresh, and tests that move the clock). */
+  async pollNow(): Promise<void> {
+    while (this.polling) await new Promise((r) => this.timers.setTimeout(() => r(undefined), 10));
+    const now = this.timers.now();
+    for (const w of this.watched.values()) w.dueAt = now;
+    const wasPaused = this.paused;
+    this.paused = false;
+    try { await this.tick(); } finally { if (wasPaused) this.pause(); }
+  }
+
+  /** Polls every run that is due. */
   async tick(): Promise<void> {
     if (this.paused || this.polling) return;
     this.polling = true;

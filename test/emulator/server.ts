@@ -170,7 +170,8 @@ export class KfpEmulator {
       const version = this.versions[i % this.versions.length];
       const created = now - k.age;
       const plan: m.PlanStep[] = [{ state: 'PENDING', at: created }];
-      if (k.final !== 'PENDING') plan.push({ state: k.final === 'PAUSED' ? 'PAUSED' : 'RUNNING', at: created + 2_000 });
+      if (k.final === 'PENDING') plan.push({ state: 'RUNNING', at: created + 60_000 }, { state: 'SUCCEEDED', at: created + 3600_000 });
+      else plan.push({ state: k.final === 'PAUSED' ? 'PAUSED' : 'RUNNING', at: created + 2_000 });
       if (m.TERMINAL.has(k.final)) plan.push({ state: k.final, at: created + k.duration, error: k.error });
       if (k.final === 'CANCELING') plan.push({ state: 'CANCELING', at: created + 20_000 });
       if (k.final === 'RUNNING') plan.push({ state: 'SUCCEEDED', at: created + 3600_000 });

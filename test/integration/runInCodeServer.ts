@@ -1,0 +1,117 @@
+// `npm run test:integration`: the mocha suite inside the real extension host of
+// a VS Code server, then UI checks of the same workbench through Playwright.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as util from 'node:util';
+import { chromium, Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, copyWorkspace, ROOT, startServer, vscodeVersion, workbenchUrl } from './harness';
+import { KfpEmulator } from '../emulator/server';
+
+interface Stats { passes: number; failures: number; pending: number }
+
+async function runSuite(): Promise<Stats> {
+  const resultsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kfp-results-')), 'results.json');
+  const server = await startServer({ settings: { 'security.workspace.trust.enabled': false }, env: { KFP_TEST_RESULTS: resultsFile, KFP_SHARED_DIR: process.env.KFP_SHARED_DIR ?? '' } });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const workspace = copyWorkspace();
+  try {
+    const page = await browser.newPage();
+    const exit = new Promise<number>((resolve) => {
+      void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code));
+    });
+    await page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) => {
+      const list = Array.isArray(args) ? args : [args];
+      const text = util.format(...list);
+      if (type === 'error' && /open-vsx|ERR_NAME_NOT_RESOLVED|marketplace/i.test(text)) return;
+      if (/^\s*%c/.test(text)) return;
+      process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+    });
+    const timeout = setTimeout(() => { console.error('integration suite timed out after 15 minutes'); process.exit(1); }, 15 * 60_000);
+    await page.goto(workbenchUrl(server, workspace, path.join(ROOT, 'out/test/integration/suite/index.js')));
+    const code = await exit;
+    clearTimeout(timeout);
+    const stats = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as Stats : { passes: 0, failures: 1, pending: 0 };
+    if (code !== 0 && stats.failures === 0) stats.failures = 1;
+    return stats;
+  } finally {
+    await browser.close();
+    await server.stop();
+    fs.rmSync(workspace, { recursive: true, force: true });
+  }
+}
+
+/** What a person sees: the welcome view without endpoints, the tree with one. */
+async function uiChecks(): Promise<{ passed: number; failed: number }> {
+  let passed = 0;
+  let failed = 0;
+  const shots = path.join(ROOT, 'out/screenshots');
+  fs.mkdirSync(shots, { recursive: true });
+  const check = async (name: string, fn: () => Promise<void>) => {
+    try { await fn(); passed++; console.log(`  ✔ UI: ${name}`); } catch (e) { failed++; console.log(`  ✖ UI: ${name}: ${(e as Error).message}`); }
+  };
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const emulator = new KfpEmulator({});
+  await emulator.start();
+  const openView = async (page: Page) => {
+    await page.waitForSelector('.activitybar', { timeout: 60_000 });
+    const icon = page.locator('.activitybar [aria-label^="Kubeflow Pipelines"]').first();
+    await icon.click({ timeout: 30_000 });
+  };
+  try {
+    for (const scenario of ['welcome', 'tree'] as const) {
+      const settings = scenario === 'tree'
+        ? { 'kfp.endpoints': [{ name: 'emulator', url: emulator.url }], 'kfp.activeEndpoint': 'emulator', 'security.workspace.trust.enabled': false }
+        : { 'security.workspace.trust.enabled': false };
+      const server = await startServer({ settings });
+      const workspace = copyWorkspace();
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      try {
+        await page.goto(workbenchUrl(server, workspace));
+        await openView(page);
+        if (scenario === 'welcome') {
+          await check('the welcome view offers to add an endpoint when none is configured', async () => {
+            await page.getByText('No Kubeflow Pipelines endpoint is configured.').waitFor({ timeout: 30_000 });
+            await page.getByRole('button', { name: 'Add Endpoint' }).waitFor({ timeout: 10_000 });
+          });
+        } else {
+          await check('the tree shows the four branches of the emulator and its runs', async () => {
+            for (const label of ['Pipelines', 'Experiments', 'Runs', 'Recurring runs']) {
+              await page.locator('.monaco-list-row .label-name', { hasText: new RegExp(`^${label}$`) }).first().waitFor({ timeout: 30_000 });
+            }
+            await page.locator('.monaco-list-row', { hasText: 'Running' }).first().waitFor({ timeout: 30_000 });
+          });
+          await check('the status bar names the active endpoint', async () => {
+            await page.locator('.statusbar-item', { hasText: 'KFP: emulator' }).first().waitFor({ timeout: 10_000 });
+          });
+        }
+        await page.screenshot({ path: path.join(shots, `${scenario}.png`) });
+      } finally {
+        await page.close();
+        await server.stop();
+        fs.rmSync(workspace, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    await browser.close();
+    await emulator.stop();
+  }
+  return { passed, failed };
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(CHROMIUM)) {
+    console.error(`Chromium is needed at ${CHROMIUM} (apt-get install -y chromium).`);
+    process.exit(1);
+  }
+  console.log(`Integration tests in ${vscodeVersion()}`);
+  const started = Date.now();
+  const suite = await runSuite();
+  const ui = process.env.KFP_SKIP_UI_CHECKS ? { passed: 0, failed: 0 } : await uiChecks();
+  const passed = suite.passes + ui.passed;
+  const failed = suite.failures + ui.failed;
+  console.log(`integration: ${passed} passed, ${failed} failed, ${suite.pending} skipped (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  process.exit(failed ? 1 : 0);
+}
+
+void main().catch((e) => { console.error(e); process.exit(1); });
