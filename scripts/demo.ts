@@ -1,0 +1,32 @@
+// `npm run demo`: the KFP emulator, and a real VS Code in the browser (the VS
+// Code server of the code-server npm package) with the extension loaded, a
+// sample ML project open and an endpoint already pointing at the emulator.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { KfpEmulator } from '../test/emulator/server';
+import { ROOT, startServer, workbenchUrl } from '../test/integration/harness';
+
+async function main(): Promise<void> {
+  const emulator = new KfpEmulator({ port: Number(process.env.KFP_EMULATOR_PORT ?? 0), extraRuns: 200, runDurationMs: 30_000 });
+  const emulatorUrl = await emulator.start();
+  const workspace = path.join(ROOT, '.vscode-test/demo-workspace');
+  if (!fs.existsSync(workspace)) fs.cpSync(path.join(ROOT, 'test/fixtures/workspace'), workspace, { recursive: true });
+  const server = await startServer({
+    port: Number(process.env.KFP_DEMO_PORT ?? 8080),
+    host: process.env.KFP_DEMO_HOST ?? '127.0.0.1',
+    settings: {
+      'security.workspace.trust.enabled': false,
+      'kfp.endpoints': [{ name: 'emulator', url: emulatorUrl }],
+      'kfp.activeEndpoint': 'emulator',
+    },
+  });
+  console.log(`KFP emulator (a demo aid, not a KFP server): ${emulatorUrl}`);
+  console.log(`Sample workspace: ${workspace}`);
+  console.log(`\nOpen VS Code in your browser:\n\n  ${workbenchUrl(server, workspace)}\n`);
+  console.log('Then click the Kubeflow Pipelines icon in the activity bar. Ctrl-C stops the demo.');
+  const stop = async () => { await server.stop(); await emulator.stop(); process.exit(0); };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+void main().catch((e) => { console.error(e); process.exit(1); });
