@@ -38,6 +38,7 @@ export class EndpointManager implements vscode.Disposable {
   get error(): string | undefined { return this.lastError; }
   get serverInfo(): ServerInfo | undefined { return this.connected?.serverInfo; }
   private connected?: KfpClient;
+  private warnedInsecure = new Set<string>();
 
   secretKey(name: string): string { return `kfp.endpoint.${name}.secret`; }
   async getSecret(name: string): Promise<string | undefined> { return this.secrets.get(this.secretKey(name)); }
@@ -74,6 +75,11 @@ export class EndpointManager implements vscode.Disposable {
     }
     if (!this.client || this.clientFor !== e.name) {
       this.clientFor = e.name;
+      if (e.insecureSkipTlsVerify && !this.warnedInsecure.has(e.name)) {
+        this.warnedInsecure.add(e.name);
+        log().warn(`TLS certificate verification is off for endpoint ${e.name}`);
+        void vscode.window.showWarningMessage(`TLS certificate verification is turned off for the endpoint "${e.name}" (insecureSkipTlsVerify): anyone on the network path can read its credentials. Add the cluster's CA with "caFile" instead.`);
+      }
       this.setState('connecting');
       const attempt = (async () => {
         const c = await this.build(e);

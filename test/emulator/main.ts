@@ -11,6 +11,7 @@ const emulator = new KfpEmulator({
   basePath: opt('base-path'),
   extraRuns: Number(opt('runs') ?? 0),
   runDurationMs: Number(opt('run-duration-ms') ?? 20000),
+  stateFile: opt('state'),
   log: args.includes('--verbose') ? (l) => console.log(l) : undefined,
 });
 void emulator.start().then((url) => {

@@ -4,6 +4,7 @@
 // swagger (checked on every request and response when ../shared/kfp-api is
 // there) and reproduces the real server's behaviour, quirks included: see
 // ../shared/kfp-reference.md sections 1 and 8.
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
@@ -51,6 +52,8 @@ export interface EmulatorOptions {
   runDurationMs?: number;
   /** Validate traffic against ../shared/kfp-api (default: when present). */
   validate?: boolean;
+  /** Keep the state in this JSON file: loaded at start when it exists, written after every change. */
+  stateFile?: string;
   log?: (line: string) => void;
 }
 
@@ -94,6 +97,16 @@ export class KfpEmulator {
     if (options.validate !== false) this.specs = loadSpecs();
     if (options.validate === true && !this.specs) throw new Error('validation asked for, but ../shared/kfp-api is absent');
     this.reset();
+    if (options.stateFile && fs.existsSync(options.stateFile)) {
+      const saved = JSON.parse(fs.readFileSync(options.stateFile, 'utf8')) as Pick<KfpEmulator, 'pipelines' | 'versions' | 'experiments' | 'runs' | 'recurring'>;
+      Object.assign(this, { pipelines: saved.pipelines, versions: saved.versions, experiments: saved.experiments, runs: saved.runs, recurring: saved.recurring });
+    }
+  }
+
+  private save(): void {
+    if (!this.options.stateFile) return;
+    const { pipelines, versions, experiments, runs, recurring } = this;
+    fs.writeFileSync(this.options.stateFile, JSON.stringify({ pipelines, versions, experiments, runs, recurring }));
   }
 
   get validating(): boolean { return Boolean(this.specs); }
@@ -250,6 +263,7 @@ export class KfpEmulator {
         : { status: 500, body: { code: 13, message: `emulator error: ${(e as Error).message}`, details: [] } };
     }
     this.validateResponse(method, pathname, reply);
+    if (method !== 'GET' && reply.status < 300) this.save();
     send(res, reply);
   }
 

@@ -74,6 +74,20 @@ async function uiChecks(): Promise<{ passed: number; failed: number }> {
             await page.getByText('No Kubeflow Pipelines endpoint is configured.').waitFor({ timeout: 30_000 });
             await page.getByRole('button', { name: 'Add Endpoint' }).waitFor({ timeout: 10_000 });
           });
+          await check('adding an endpoint by hand (URL, name, sign-in) fills the tree', async () => {
+            await page.getByRole('button', { name: 'Add Endpoint' }).click();
+            const input = page.locator('.quick-input-widget input');
+            await input.waitFor({ timeout: 10_000 });
+            await input.fill(emulator.url);
+            await input.press('Enter');
+            await page.locator('.quick-input-widget', { hasText: 'A short name for this endpoint' }).waitFor({ timeout: 10_000 });
+            await input.fill('by-hand');
+            await input.press('Enter');
+            await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'No credentials' }).waitFor({ timeout: 10_000 });
+            await input.press('Enter');
+            await page.locator('.monaco-list-row .label-name', { hasText: /^Pipelines$/ }).first().waitFor({ timeout: 30_000 });
+            await page.locator('.statusbar-item', { hasText: 'KFP: by-hand' }).first().waitFor({ timeout: 10_000 });
+          });
         } else {
           await check('the tree shows the four branches of the emulator and its runs', async () => {
             for (const label of ['Pipelines', 'Experiments', 'Runs', 'Recurring runs']) {

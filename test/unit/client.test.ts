@@ -233,3 +233,20 @@ describe('KfpClient against the emulator', function () {
     }));
   });
 });
+
+describe('emulator state file', () => {
+  it('keeps what was created across restarts', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'kfp-state-')), 'state.json');
+    const a = new KfpEmulator({ seed: 'none', stateFile: file });
+    const c1 = new KfpClient({ baseUrl: await a.start() });
+    await c1.createExperiment('kept');
+    await a.stop();
+    const b = new KfpEmulator({ seed: 'none', stateFile: file });
+    const c2 = new KfpClient({ baseUrl: await b.start() });
+    try {
+      assert.deepEqual((await c2.listExperiments()).items.map((e) => e.display_name), ['kept']);
+    } finally {
+      await b.stop();
+    }
+  });
+});
