@@ -351,7 +351,7 @@ export class KfpEmulator {
     }
     if (pathname.startsWith('/apis/v1beta1/')) {
       this.validateRequest(method, pathname, q, raw, req);
-      return this.v1(method, pathname.slice('/apis/v1beta1'.length), q);
+      return this.v1(method, pathname.slice('/apis/v1beta1'.length), q, raw, req);
     }
     return { status: 404, text: '404 page not found' };
   }
@@ -731,13 +731,33 @@ export class KfpEmulator {
 
   // ---- v1beta1 (enough for the KFP 1.x fallback) ------------------------
 
-  private v1(method: string, p: string, q: URLSearchParams): Reply {
+  private v1(method: string, p: string, q: URLSearchParams, raw: Buffer, req: http.IncomingMessage): Reply {
     const now = this.clock.now();
     const ok = (body: unknown = {}): Reply => ({ status: 200, body });
     let mt: RegExpMatchArray | null;
     const refType = q.get('resource_reference_key.type');
     const refId = q.get('resource_reference_key.id');
     if (method === 'GET' && p === '/healthz') return ok({ multi_user: Boolean(this.options.multiUser) });
+    if (method === 'POST' && (p === '/pipelines/upload' || p === '/pipelines/upload_version')) {
+      const r = this.upload(q, raw, req, p === '/pipelines/upload' ? undefined : q.get('pipelineid') ?? '');
+      if (r.status !== 200 || !r.body) return r;
+      const b = r.body as Record<string, string>;
+      if (p === '/pipelines/upload') {
+        const pl = this.pipelines.find((x) => x.id === b.pipeline_id)!;
+        return ok(m.v1PipelineJson(pl, this.versions.find((v) => v.pipelineId === pl.id)));
+      }
+      return ok(m.v1VersionJson(this.versions.find((v) => v.id === b.pipeline_version_id)!));
+    }
+    if (method === 'POST' && p === '/runs') {
+      const b = JSON.parse(raw.toString('utf8') || '{}') as { name?: string; description?: string; pipeline_spec?: { parameters?: Array<{ name: string; value?: string }> }; resource_references?: Array<{ key?: { type?: string; id?: string } }> };
+      const ref = (t: string) => b.resource_references?.find((x) => x.key?.type === t)?.key?.id;
+      const run = this.createRun({
+        display_name: b.name, description: b.description, experiment_id: ref('EXPERIMENT'),
+        pipeline_version_id: ref('PIPELINE_VERSION'),
+        runtime_config: { parameters: Object.fromEntries((b.pipeline_spec?.parameters ?? []).map((x) => [x.name, x.value ?? ''])) },
+      }, now);
+      return ok({ run: m.v1RunJson(run, now), pipeline_runtime: { workflow_manifest: '{}' } });
+    }
     if (method === 'GET' && p === '/pipelines') {
       const { page, next, total } = this.list(this.pipelines, q, this.pipelineFields, true);
       return ok(m.prune({ pipelines: page.map((x) => m.v1PipelineJson(x, this.versions.find((v) => v.pipelineId === x.id))), total_size: total, next_page_token: next }));

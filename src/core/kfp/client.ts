@@ -222,7 +222,8 @@ export class KfpClient {
   async getPipelineByName(name: string, namespace = this.namespace, signal?: AbortSignal): Promise<Pipeline | undefined> {
     try {
       if (this.v1) {
-        return v1.fromV1Pipeline(await this.call<v1.V1Pipeline>('GET', `apis/v1beta1/namespaces/${enc(namespace ?? '-')}/pipelines/${enc(name)}`, { signal, what: 'Get pipeline by name' }));
+        const page = await this.listPipelines({ pageSize: 1, filter: { predicates: [{ key: 'name', operation: 'EQUALS', string_value: name }] } }, signal);
+        return page.items[0];
       }
       return await this.call<Pipeline>('GET', `apis/v2beta1/pipelines/names/${enc(name)}`, { query: { namespace }, signal, what: 'Get pipeline by name' });
     } catch (e) {
@@ -272,9 +273,14 @@ export class KfpClient {
 
   /** POST /pipelines/upload (multipart, field `uploadfile`). 409 when the name exists. */
   async uploadPipeline(fileName: string, content: Buffer, o: UploadOptions = {}, signal?: AbortSignal): Promise<Pipeline> {
-    this.requireV2('Uploading a pipeline');
     this.checkUpload(fileName, content);
     const { body, contentType } = multipartFile('uploadfile', fileName, content);
+    if (this.v1) {
+      const p = await this.call<v1.V1Pipeline>('POST', 'apis/v1beta1/pipelines/upload', {
+        query: { name: o.name ?? o.displayName, description: o.description }, raw: { data: body, contentType }, signal, what: 'Upload pipeline',
+      });
+      return v1.fromV1Pipeline(p);
+    }
     return this.call<Pipeline>('POST', 'apis/v2beta1/pipelines/upload', {
       query: {
         name: o.name, display_name: o.displayName, description: o.description, namespace: o.namespace ?? this.namespace,
@@ -286,9 +292,14 @@ export class KfpClient {
 
   /** POST /pipelines/upload_version?pipelineid=… (the namespace comes from the pipeline). */
   async uploadPipelineVersion(pipelineId: string, fileName: string, content: Buffer, o: UploadOptions = {}, signal?: AbortSignal): Promise<PipelineVersion> {
-    this.requireV2('Uploading a pipeline version');
     this.checkUpload(fileName, content);
     const { body, contentType } = multipartFile('uploadfile', fileName, content);
+    if (this.v1) {
+      const v = await this.call<v1.V1PipelineVersion>('POST', 'apis/v1beta1/pipelines/upload_version', {
+        query: { pipelineid: pipelineId, name: o.name ?? o.displayName, description: o.description }, raw: { data: body, contentType }, signal, what: 'Upload pipeline version',
+      });
+      return { ...v1.fromV1Version(v), pipeline_id: pipelineId };
+    }
     return this.call<PipelineVersion>('POST', 'apis/v2beta1/pipelines/upload_version', {
       query: {
         pipelineid: pipelineId, name: o.name, display_name: o.displayName, description: o.description,
@@ -362,7 +373,21 @@ export class KfpClient {
   }
 
   async createRun(run: Run, signal?: AbortSignal): Promise<Run> {
-    this.requireV2('Starting a run');
+    if (this.v1) {
+      if (!run.pipeline_version_reference?.pipeline_version_id) throw new KfpError('Create run: a KFP 1.x server runs uploaded pipelines only; upload the pipeline first.', 'malformed', 400);
+      const body = {
+        name: run.display_name,
+        description: run.description,
+        pipeline_spec: { parameters: Object.entries(run.runtime_config?.parameters ?? {}).map(([name, value]) => ({ name, value: typeof value === 'string' ? value : JSON.stringify(value) })) },
+        resource_references: [
+          ...(run.experiment_id ? [{ key: { type: 'EXPERIMENT', id: run.experiment_id }, relationship: 'OWNER' }] : []),
+          { key: { type: 'PIPELINE_VERSION', id: run.pipeline_version_reference.pipeline_version_id }, relationship: 'CREATOR' },
+        ],
+      };
+      const r = await this.call<{ run?: v1.V1Run }>('POST', 'apis/v1beta1/runs', { body, signal, what: 'Create run' });
+      if (!r.run) throw new KfpError('Create run: the answer has no run', 'malformed');
+      return v1.fromV1Run(r.run);
+    }
     return this.call<Run>('POST', 'apis/v2beta1/runs', { body: run, signal, what: 'Create run' });
   }
 

@@ -6,7 +6,7 @@ import type { Experiment, JsonObject, Pipeline, PipelineVersion, RecurringRun, R
 
 interface V1ResourceRef { key?: { type?: string; id?: string }; name?: string; relationship?: string }
 
-export interface V1Pipeline { id?: string; name?: string; description?: string; created_at?: string; error?: string; resource_references?: V1ResourceRef[] }
+export interface V1Pipeline { id?: string; name?: string; description?: string; created_at?: string; error?: string; resource_references?: V1ResourceRef[]; default_version?: { id?: string } }
 export interface V1PipelineVersion { id?: string; name?: string; description?: string; created_at?: string; code_source_url?: string; package_url?: { pipeline_url?: string }; resource_references?: V1ResourceRef[] }
 export interface V1Experiment { id?: string; name?: string; description?: string; created_at?: string; storage_state?: string; resource_references?: V1ResourceRef[] }
 export interface V1Run {
