@@ -17,11 +17,18 @@ import { registerTestConnection } from './commands/testConnection';
 import { registerExplorerCommands } from './commands/explorerCommands';
 import { registerItemCommands } from './commands/itemCommands';
 import { registerHelpCommands } from './commands/helpCommands';
+import { registerPipelineCommands } from './commands/pipelineCommands';
+import { PipelineCompiler } from './pipelines/compiler';
+import { SpecDiagnostics } from './pipelines/specDiagnostics';
+import { SubmitFlow } from './pipelines/submitFlow';
+import { PipelineCodeLensProvider, PipelineSymbolProvider, trackActiveEditor } from './pipelines/pipelineLenses';
+import { WorkspacePipelinesProvider } from './pipelines/workspacePipelines';
 import { log } from './logging';
 
 /** What the extension hands to other extensions and to its own integration tests. */
 export interface KfpExtensionApi {
   explorer: ExplorerProvider;
+  workspacePipelines: WorkspacePipelinesProvider;
   endpoints: EndpointManager;
   poller: RunPoller;
   treeView: vscode.TreeView<ExplorerNode>;
@@ -68,7 +75,21 @@ export function activate(context: vscode.ExtensionContext): KfpExtensionApi {
   registerItemCommands(services);
   registerHelpCommands(services);
 
-  return { explorer, endpoints, poller, treeView };
+  // Authoring and submitting pipelines.
+  const compiler = new PipelineCompiler(context);
+  const specDiagnostics = new SpecDiagnostics();
+  const flow = new SubmitFlow(context.workspaceState, endpoints, compiler, specDiagnostics);
+  const workspacePipelines = new WorkspacePipelinesProvider();
+  const codeLenses = new PipelineCodeLensProvider();
+  context.subscriptions.push(
+    compiler, specDiagnostics, workspacePipelines, codeLenses, trackActiveEditor(),
+    vscode.window.registerTreeDataProvider('kfp.workspacePipelines', workspacePipelines),
+    vscode.languages.registerCodeLensProvider({ language: 'python', scheme: 'file' }, codeLenses),
+    vscode.languages.registerDocumentSymbolProvider({ language: 'python', scheme: 'file' }, new PipelineSymbolProvider(), { label: 'Kubeflow Pipelines' }),
+  );
+  registerPipelineCommands(services, { compiler, flow, specDiagnostics, workspacePipelines });
+
+  return { explorer, endpoints, poller, treeView, workspacePipelines };
 }
 
 export function deactivate(): void {

@@ -49,16 +49,9 @@ export async function submitPipeline(client: KfpClient, r: SubmitRequest): Promi
   let pipeline: Pipeline | undefined;
   let version: PipelineVersion | undefined;
   if (r.mode === 'upload') {
-    pipeline = await client.getPipelineByName(r.pipelineName, undefined, r.signal);
-    if (pipeline?.pipeline_id) {
-      version = await client.uploadPipelineVersion(pipeline.pipeline_id, r.fileName, r.content, { name: r.versionName, description: r.description }, r.signal);
-      created.push('version');
-    } else {
-      pipeline = await client.uploadPipeline(r.fileName, r.content, { name: r.pipelineName, displayName: r.pipelineName, description: r.description }, r.signal);
-      created.push('pipeline');
-      const versions = await client.listPipelineVersions(pipeline.pipeline_id!, { pageSize: 1, sortBy: 'created_at desc' }, r.signal);
-      version = versions.items[0];
-    }
+    const up = await uploadPipelineFile(client, r);
+    ({ pipeline, version } = up);
+    created.push(...up.created);
   }
   const run: Run = {
     display_name: r.runName,
@@ -77,6 +70,18 @@ export async function submitPipeline(client: KfpClient, r: SubmitRequest): Promi
     const what = created.includes('pipeline') ? `the pipeline "${pipeline?.display_name}" was uploaded` : `the version "${version?.display_name ?? r.versionName}" of "${pipeline?.display_name}" was uploaded`;
     throw new PartialSubmitError(`${what}, but starting the run failed: ${(e as Error).message}. Start a run from it in the explorer, or delete it.`, created, pipeline, version);
   }
+}
+
+/** Uploads as a new pipeline, or as a new version when a pipeline has that name already. */
+export async function uploadPipelineFile(client: KfpClient, r: Pick<SubmitRequest, 'fileName' | 'content' | 'pipelineName' | 'versionName' | 'description' | 'signal'>): Promise<{ pipeline: Pipeline; version?: PipelineVersion; created: Array<'pipeline' | 'version'> }> {
+  const existing = await client.getPipelineByName(r.pipelineName, undefined, r.signal);
+  if (existing?.pipeline_id) {
+    const version = await client.uploadPipelineVersion(existing.pipeline_id, r.fileName, r.content, { name: r.versionName, description: r.description }, r.signal);
+    return { pipeline: existing, version, created: ['version'] };
+  }
+  const pipeline = await client.uploadPipeline(r.fileName, r.content, { name: r.pipelineName, displayName: r.pipelineName, description: r.description }, r.signal);
+  const versions = await client.listPipelineVersions(pipeline.pipeline_id!, { pageSize: 1, sortBy: 'created_at desc' }, r.signal);
+  return { pipeline, version: versions.items[0], created: ['pipeline'] };
 }
 
 export interface NameVars { pipelineName: string; date: Date; gitShortSha?: string; functionName?: string }

@@ -1,0 +1,93 @@
+// Compile, Run, Upload and Validate a pipeline file: from a code lens, the
+// editor title, the explorer's context menu, the Pipelines in Workspace view,
+// or a script ({file, function?, parameters?, experiment?, mode?, …}).
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { PipelineCompiler } from '../pipelines/compiler';
+import type { SpecDiagnostics } from '../pipelines/specDiagnostics';
+import { SubmitFlow, UserCancelled } from '../pipelines/submitFlow';
+import { WorkspacePipelinesProvider } from '../pipelines/workspacePipelines';
+import { parsePipelineText } from '../core/pipeline/spec';
+import { selectInterpreter } from '../pipelines/interpreter';
+import { cancelled, CommandResult, register, Services } from './common';
+import { promises as fs } from 'node:fs';
+
+export interface PipelineServices { compiler: PipelineCompiler; flow: SubmitFlow; specDiagnostics: SpecDiagnostics; workspacePipelines: WorkspacePipelinesProvider }
+
+/** Invoked by a person (palette, lens, menu), not by a script passing an object. */
+const fromUi = (arg: unknown): boolean => !(arg && typeof arg === 'object' && !(arg instanceof vscode.Uri)) || (arg as { interactive?: boolean }).interactive === true || WorkspacePipelinesProvider.args(arg) !== undefined;
+
+/** A row of the Pipelines in Workspace view becomes {file, function}. */
+const normalise = (arg: unknown): unknown => WorkspacePipelinesProvider.args(arg) ?? arg;
+
+async function guarded(fn: () => Promise<Record<string, unknown>>): Promise<CommandResult> {
+  try {
+    const r = await fn();
+    return r as CommandResult;
+  } catch (e) {
+    if (e instanceof UserCancelled) return cancelled();
+    throw e;
+  }
+}
+
+export function registerPipelineCommands(s: Services, p: PipelineServices): void {
+  register(s, 'kfp.pipeline.compile', async (arg?: unknown) => guarded(async () => {
+    const { file, args } = SubmitFlow.target(normalise(arg));
+    if (!/\.py$/i.test(file.fsPath)) return { ok: false, error: 'Compile works on a Python file that defines a @dsl.pipeline.' };
+    const prepared = await p.flow.prepare(file, args);
+    if ('error' in prepared) return { ok: false, error: prepared.error, kind: prepared.kind, cancelled: prepared.cancelled };
+    if (fromUi(arg)) {
+      void vscode.window.showInformationMessage(`Compiled ${prepared.functionName} to ${vscode.workspace.asRelativePath(prepared.compiledFile)}`, 'Open').then((o) => {
+        if (o) void vscode.window.showTextDocument(vscode.Uri.file(prepared.compiledFile));
+      });
+    }
+    return { ok: true, output: prepared.compiledFile, function: prepared.functionName, pipelineName: prepared.parsed.name, sdkVersion: prepared.sdkVersion, kind: prepared.parsed.kind };
+  }));
+
+  register(s, 'kfp.pipeline.run', async (arg?: unknown) => guarded(async () => {
+    const r = await p.flow.run(normalise(arg));
+    if (r.ok) {
+      s.explorer.refresh();
+      const run = r.run as { run_id: string; display_name: string };
+      const args = (arg && typeof arg === 'object' && !(arg instanceof vscode.Uri) ? arg : {}) as { openRun?: boolean };
+      if (args.openRun !== false) await vscode.commands.executeCommand('kfp.item.showDetails', { kind: 'run', id: run.run_id, name: run.display_name });
+      void vscode.window.showInformationMessage(`Started run "${run.display_name}".`, 'Open in KFP Web UI').then((o) => {
+        if (o) void vscode.commands.executeCommand('kfp.item.openInBrowser', { kind: 'run', id: run.run_id });
+      });
+    } else if (!r.cancelled && r.error) {
+      void vscode.window.showErrorMessage(String(r.error));
+    }
+    return r;
+  }));
+
+  register(s, 'kfp.pipeline.upload', async (arg?: unknown) => guarded(async () => {
+    const r = await p.flow.upload(normalise(arg));
+    if (r.ok) {
+      s.explorer.refresh();
+      const pl = r.pipeline as { display_name?: string };
+      void vscode.window.showInformationMessage(`Uploaded ${(r.created as string[]).includes('version') ? 'a new version of' : 'the pipeline'} "${pl.display_name}".`);
+    } else if (!r.cancelled && r.error) void vscode.window.showErrorMessage(String(r.error));
+    return r;
+  }));
+
+  register(s, 'kfp.pipeline.validate', async (arg?: unknown) => {
+    const { file } = SubmitFlow.target(arg);
+    if (!/\.(ya?ml|json)$/i.test(file.fsPath)) return { ok: false, error: 'Validate works on a compiled pipeline (.yaml, .yml, .json).' };
+    const parsed = parsePipelineText(await fs.readFile(file.fsPath, 'utf8'));
+    p.specDiagnostics.show(file, parsed);
+    const errors = parsed.problems.filter((x) => x.severity === 'error').length;
+    const msg = `${path.basename(file.fsPath)}: ${parsed.kind === 'ir' ? 'KFP pipeline spec' : parsed.kind === 'argo' ? 'Argo Workflow (KFP v1)' : 'not a pipeline'}, ${errors ? `${errors} error(s): see the Problems view` : 'no problems'}.`;
+    if (errors) void vscode.window.showWarningMessage(msg); else void vscode.window.showInformationMessage(msg);
+    return { ok: true, kind: parsed.kind, name: parsed.name, problems: parsed.problems.map((x) => ({ message: x.message, severity: x.severity, line: x.start.line + 1 })) };
+  });
+
+  register(s, 'kfp.pipeline.refreshWorkspace', async () => {
+    p.workspacePipelines.refresh();
+    return { ok: true };
+  });
+
+  register(s, 'kfp.python.selectInterpreter', async () => {
+    await selectInterpreter();
+    return { ok: true };
+  });
+}

@@ -1,0 +1,74 @@
+// Code lenses above each pipeline function (Compile, Run, Upload), the
+// outline of pipelines and components, and the context key that shows the Run
+// button in the editor title. All from the scanner: no Python runs.
+import * as vscode from 'vscode';
+import { mightHavePipeline, scanPython, ScanResult } from '../core/python/scanner';
+
+const cache = new WeakMap<vscode.TextDocument, { version: number; result: ScanResult }>();
+
+export function scan(doc: vscode.TextDocument): ScanResult | undefined {
+  const text = doc.getText();
+  if (!mightHavePipeline(text)) return undefined;
+  const hit = cache.get(doc);
+  if (hit && hit.version === doc.version) return hit.result;
+  const result = scanPython(text);
+  cache.set(doc, { version: doc.version, result });
+  return result;
+}
+
+export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.emitter.event;
+  private readonly sub = vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('kfp.codeLens.enabled')) this.emitter.fire(); });
+
+  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    if (!vscode.workspace.getConfiguration('kfp', doc.uri).get<boolean>('codeLens.enabled', true)) return [];
+    const r = scan(doc);
+    if (!r) return [];
+    return r.pipelines.flatMap((p) => {
+      const range = new vscode.Range(p.decoratorLine, 0, p.decoratorLine, 0);
+      const arg = { file: doc.uri, function: p.functionName, interactive: true };
+      return [
+        new vscode.CodeLens(range, { title: '$(gear) Compile', command: 'kfp.pipeline.compile', arguments: [arg], tooltip: `Compile ${p.functionName} with your KFP SDK` }),
+        new vscode.CodeLens(range, { title: '$(play) Run', command: 'kfp.pipeline.run', arguments: [arg], tooltip: 'Compile, upload and start a run' }),
+        new vscode.CodeLens(range, { title: '$(cloud-upload) Upload', command: 'kfp.pipeline.upload', arguments: [arg], tooltip: 'Compile and upload as a pipeline or a new version' }),
+      ];
+    });
+  }
+
+  dispose(): void { this.emitter.dispose(); this.sub.dispose(); }
+}
+
+export class PipelineSymbolProvider implements vscode.DocumentSymbolProvider {
+  provideDocumentSymbols(doc: vscode.TextDocument): vscode.DocumentSymbol[] {
+    const r = scan(doc);
+    if (!r) return [];
+    const sym = (name: string, detail: string, kind: vscode.SymbolKind, from: number, to: number, sel: number) =>
+      new vscode.DocumentSymbol(name, detail, kind, new vscode.Range(from, 0, to, doc.lineAt(Math.min(to, doc.lineCount - 1)).text.length), new vscode.Range(sel, 0, sel, doc.lineAt(sel).text.length));
+    return [
+      ...r.pipelines.map((p) => sym(p.functionName, `KFP pipeline${p.displayName ? ` "${p.displayName}"` : ''}`, vscode.SymbolKind.Module, p.decoratorLine, p.endLine, p.defLine)),
+      ...r.components.map((c) => sym(c.functionName, c.kind === 'containerComponent' ? 'KFP container component' : 'KFP component', vscode.SymbolKind.Function, c.decoratorLine, c.endLine, c.defLine)),
+      ...r.loadedComponents.map((c) => sym(c.variable, `KFP component from ${c.source}${c.argument ? ` ${c.argument}` : ''}`, vscode.SymbolKind.Variable, c.line, c.line, c.line)),
+    ];
+  }
+}
+
+/** Keeps kfp.activeFileHasPipeline true while the active editor shows a pipeline. */
+export function trackActiveEditor(): vscode.Disposable {
+  let timer: NodeJS.Timeout | undefined;
+  const update = () => {
+    const doc = vscode.window.activeTextEditor?.document;
+    const has = Boolean(doc && doc.languageId === 'python' && (scan(doc)?.pipelines.length ?? 0) > 0);
+    void vscode.commands.executeCommand('setContext', 'kfp.activeFileHasPipeline', has);
+  };
+  update();
+  const subs = [
+    vscode.window.onDidChangeActiveTextEditor(update),
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.document !== vscode.window.activeTextEditor?.document) return;
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(update, 300);
+    }),
+  ];
+  return { dispose: () => { subs.forEach((s) => s.dispose()); if (timer) clearTimeout(timer); } };
+}
