@@ -34,8 +34,8 @@ export function registerPipelineCommands(s: Services, p: PipelineServices): void
   register(s, 'kfp.pipeline.compile', async (arg?: unknown) => guarded(async () => {
     const { file, args } = SubmitFlow.target(normalise(arg));
     if (!/\.py$/i.test(file.fsPath)) return { ok: false, error: 'Compile works on a Python file that defines a @dsl.pipeline.' };
-    const prepared = await p.flow.prepare(file, args);
-    if ('error' in prepared) return { ok: false, error: prepared.error, kind: prepared.kind, cancelled: prepared.cancelled };
+    const prepared = await p.flow.prepare(file, args, fromUi(arg));
+    if ('error' in prepared) return { ok: false, error: prepared.error, kind: prepared.kind, hint: prepared.hint, cancelled: prepared.cancelled };
     if (fromUi(arg)) {
       void vscode.window.showInformationMessage(`Compiled ${prepared.functionName} to ${vscode.workspace.asRelativePath(prepared.compiledFile)}`, 'Open').then((o) => {
         if (o) void vscode.window.showTextDocument(vscode.Uri.file(prepared.compiledFile));
@@ -59,6 +59,12 @@ export function registerPipelineCommands(s: Services, p: PipelineServices): void
     }
     return r;
   }));
+
+  register(s, 'kfp.pipeline.runWithOptions', async (arg?: unknown) => {
+    const base = normalise(arg);
+    const withOptions = base instanceof vscode.Uri ? { file: base, interactive: true, askAll: true } : { ...(base && typeof base === 'object' ? base : {}), interactive: true, askAll: true };
+    return vscode.commands.executeCommand<CommandResult>('kfp.pipeline.run', withOptions);
+  });
 
   register(s, 'kfp.pipeline.upload', async (arg?: unknown) => guarded(async () => {
     const r = await p.flow.upload(normalise(arg));

@@ -30,7 +30,8 @@ export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode
       const arg = { file: doc.uri, function: p.functionName, interactive: true };
       return [
         new vscode.CodeLens(range, { title: '$(gear) Compile', command: 'kfp.pipeline.compile', arguments: [arg], tooltip: `Compile ${p.functionName} with your KFP SDK` }),
-        new vscode.CodeLens(range, { title: '$(play) Run', command: 'kfp.pipeline.run', arguments: [arg], tooltip: 'Compile, upload and start a run' }),
+        new vscode.CodeLens(range, { title: '$(play) Run', command: 'kfp.pipeline.run', arguments: [arg], tooltip: 'Compile, upload and start a run (asks for the parameters)' }),
+        new vscode.CodeLens(range, { title: 'Run with Options…', command: 'kfp.pipeline.runWithOptions', arguments: [arg], tooltip: 'Choose how to submit and the experiment too' }),
         new vscode.CodeLens(range, { title: '$(cloud-upload) Upload', command: 'kfp.pipeline.upload', arguments: [arg], tooltip: 'Compile and upload as a pipeline or a new version' }),
       ];
     });

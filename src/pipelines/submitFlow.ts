@@ -30,6 +30,8 @@ export interface SubmitArgs {
   overwrite?: boolean;
   /** Prompt for what is not given (default: true from the UI, false for a script passing an object). */
   interactive?: boolean;
+  /** Also ask how to submit and in which experiment, whatever the settings say ("Run with Options"). */
+  askAll?: boolean;
 }
 
 export class UserCancelled extends Error { constructor() { super('cancelled'); } }
@@ -60,21 +62,21 @@ export class SubmitFlow {
   }
 
   /** Compiles a Python file, or reads and validates a compiled one. */
-  async prepare(file: vscode.Uri, args: SubmitArgs): Promise<Prepared | { error: string; kind: string; cancelled?: boolean }> {
+  async prepare(file: vscode.Uri, args: SubmitArgs, interactive = true): Promise<Prepared | { error: string; kind: string; hint?: string; cancelled?: boolean }> {
     if (/\.py$/i.test(file.fsPath)) {
       let fn = args.function;
       if (!fn) {
         const doc = await vscode.workspace.openTextDocument(file);
         const pipelines = scanPython(doc.getText()).pipelines;
         if (pipelines.length === 1) fn = pipelines[0].functionName;
-        else if (pipelines.length > 1) {
+        else if (pipelines.length > 1 && interactive) {
           const pick = await vscode.window.showQuickPick(pipelines.map((p) => ({ label: p.functionName, description: p.displayName })), { title: 'Which pipeline?' });
           if (!pick) throw new UserCancelled();
           fn = pick.label;
         }
       }
-      const r = await this.compiler.compile(file, { functionName: fn, overwrite: args.overwrite });
-      if (!r.ok) return { error: r.error, kind: r.kind, cancelled: r.cancelled };
+      const r = await this.compiler.compile(file, { functionName: fn, overwrite: args.overwrite, quiet: !interactive });
+      if (!r.ok) return { error: r.error, kind: r.kind, hint: r.hint, cancelled: r.cancelled };
       const content = await fs.readFile(r.output);
       const problems = r.parsed.problems.filter((p) => p.severity === 'error');
       if (problems.length) return { error: `The compiled pipeline has problems: ${problems[0].message}`, kind: 'invalid' };
@@ -117,7 +119,8 @@ export class SubmitFlow {
     return values;
   }
 
-  async experiment(client: KfpClient, name: string | undefined, interactive: boolean): Promise<Experiment> {
+  async experiment(client: KfpClient, name: string | undefined, interactive: boolean, askAll: boolean, file: vscode.Uri): Promise<Experiment> {
+    if (!name && !askAll) name = vscode.workspace.getConfiguration('kfp', file).get<string>('submit.experiment', 'Default').trim() || undefined;
     if (name) {
       const found = await client.listExperiments({ pageSize: 1, filter: { predicates: [{ key: 'display_name', operation: 'EQUALS', string_value: name }] } });
       return found.items[0] ?? client.createExperiment(name);
@@ -143,11 +146,11 @@ export class SubmitFlow {
     return exp;
   }
 
-  async mode(client: KfpClient, p: Prepared, pipelineName: string, given: SubmitMode | undefined, interactive: boolean): Promise<SubmitMode> {
+  async mode(client: KfpClient, p: Prepared, pipelineName: string, given: SubmitMode | undefined, interactive: boolean, askAll: boolean): Promise<SubmitMode> {
     if (given) return given;
-    const setting = vscode.workspace.getConfiguration('kfp', p.file).get<string>('submit.mode', 'ask');
-    if (setting === 'upload' || setting === 'direct') return setting;
-    if (!interactive) return 'upload';
+    const setting = vscode.workspace.getConfiguration('kfp', p.file).get<string>('submit.mode', 'upload');
+    if (!askAll && (setting === 'upload' || setting === 'direct')) return setting;
+    if (!interactive) return setting === 'direct' ? 'direct' : 'upload';
     const existing = await client.getPipelineByName(pipelineName);
     const pick = await vscode.window.showQuickPick([
       { label: existing ? `$(versions) Upload as a new version of "${pipelineName}"` : `$(cloud-upload) Upload as a new pipeline "${pipelineName}"`, mode: 'upload' as const, detail: 'The run refers to the uploaded version; it appears under Pipelines.' },
@@ -162,12 +165,12 @@ export class SubmitFlow {
     const { file, args } = SubmitFlow.target(fileArg);
     const interactive = args.interactive ?? !(fileArg && typeof fileArg === 'object' && !(fileArg instanceof vscode.Uri));
     const client = await this.endpoints.getClient();
-    const p = await this.prepare(file, args);
-    if ('error' in p) return { ok: false, error: p.error, kind: p.kind, cancelled: p.cancelled };
+    const p = await this.prepare(file, args, interactive);
+    if ('error' in p) return { ok: false, error: p.error, kind: p.kind, hint: p.hint, cancelled: p.cancelled };
     const pipelineName = args.pipelineName ?? p.parsed.name ?? path.basename(p.compiledFile).replace(/\.(ya?ml|json)$/i, '');
-    const mode = await this.mode(client, p, pipelineName, args.mode, interactive);
+    const mode = await this.mode(client, p, pipelineName, args.mode, interactive, args.askAll === true);
     const parameters = await this.parameters(p, args.parameters, interactive);
-    const experiment = await this.experiment(client, args.experiment, interactive);
+    const experiment = await this.experiment(client, args.experiment, interactive, args.askAll === true, p.file);
     const names = await this.names(p, pipelineName, args);
     try {
       const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Starting ${pipelineName}…` }, () => submitPipeline(client, {
@@ -191,9 +194,10 @@ export class SubmitFlow {
   /** Upload only (new pipeline, or new version of the one with that name). */
   async upload(fileArg: unknown): Promise<Record<string, unknown>> {
     const { file, args } = SubmitFlow.target(fileArg);
+    const interactive = args.interactive ?? !(fileArg && typeof fileArg === 'object' && !(fileArg instanceof vscode.Uri));
     const client = await this.endpoints.getClient();
-    const p = await this.prepare(file, args);
-    if ('error' in p) return { ok: false, error: p.error, kind: p.kind, cancelled: p.cancelled };
+    const p = await this.prepare(file, args, interactive);
+    if ('error' in p) return { ok: false, error: p.error, kind: p.kind, hint: p.hint, cancelled: p.cancelled };
     const pipelineName = args.pipelineName ?? p.parsed.name ?? path.basename(p.compiledFile).replace(/\.(ya?ml|json)$/i, '');
     const names = await this.names(p, pipelineName, args);
     const r = await uploadPipelineFile(client, { fileName: path.basename(p.compiledFile), content: p.content, pipelineName, versionName: names.version, description: args.description });

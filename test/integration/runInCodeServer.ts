@@ -10,9 +10,11 @@ import { KfpEmulator } from '../emulator/server';
 
 interface Stats { passes: number; failures: number; pending: number }
 
-async function runSuite(): Promise<Stats> {
+async function runSuite(pass: 'main' | 'restricted'): Promise<Stats> {
   const resultsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kfp-results-')), 'results.json');
-  const server = await startServer({ settings: { 'security.workspace.trust.enabled': false }, env: { KFP_TEST_RESULTS: resultsFile, KFP_SHARED_DIR: process.env.KFP_SHARED_DIR ?? '' } });
+  // The main pass trusts the workspace; the restricted pass leaves trust on, so the folder opens in Restricted Mode.
+  const settings = pass === 'main' ? { 'security.workspace.trust.enabled': false } : { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' };
+  const server = await startServer({ settings, env: { KFP_TEST_RESULTS: resultsFile, KFP_SUITE: pass, KFP_SHARED_DIR: process.env.KFP_SHARED_DIR ?? '' } });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const workspace = copyWorkspace();
   try {
@@ -120,11 +122,13 @@ async function main(): Promise<void> {
   }
   console.log(`Integration tests in ${vscodeVersion()}`);
   const started = Date.now();
-  const suite = await runSuite();
+  const suite = await runSuite('main');
+  console.log('\nRestricted Mode pass (untrusted workspace):');
+  const restricted = await runSuite('restricted');
   const ui = process.env.KFP_SKIP_UI_CHECKS ? { passed: 0, failed: 0 } : await uiChecks();
-  const passed = suite.passes + ui.passed;
-  const failed = suite.failures + ui.failed;
-  console.log(`integration: ${passed} passed, ${failed} failed, ${suite.pending} skipped (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  const passed = suite.passes + restricted.passes + ui.passed;
+  const failed = suite.failures + restricted.failures + ui.failed;
+  console.log(`integration: ${passed} passed, ${failed} failed, ${suite.pending + restricted.pending} skipped (${((Date.now() - started) / 1000).toFixed(0)} s)`);
   process.exit(failed ? 1 : 0);
 }
 

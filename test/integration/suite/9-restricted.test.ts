@@ -1,0 +1,39 @@
+// Runs only in the pass where the workspace is NOT trusted (KFP_SUITE=restricted).
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { KfpEmulator } from '../../emulator/server';
+import { addEndpoint, children, clearEndpoints, emulator, root, run } from './helpers';
+
+const ROOT = path.resolve(__dirname, '../../../..');
+
+describe('Restricted Mode (untrusted workspace)', () => {
+  let emu: KfpEmulator;
+  before(async () => { await clearEndpoints(); emu = await emulator(); await addEndpoint('emu', emu.url); });
+  after(async () => { await clearEndpoints(); await emu.stop(); });
+
+  it('the workspace is untrusted in this pass', () => {
+    assert.equal(vscode.workspace.isTrusted, false);
+  });
+
+  it('browsing the server still works', async () => {
+    assert.ok((await children(await root('Runs'))).length > 0);
+  });
+
+  it('compiling (which runs the pipeline\'s code) is refused with a message', async () => {
+    process.env.PYTHONPATH = path.join(ROOT, 'test/fixtures/python/kfp-v2-standin');
+    const r = await run('kfp.pipeline.compile', { file: 'pipelines/training_pipeline.py' });
+    assert.equal(r.ok, false);
+    assert.equal(r.kind, 'untrusted');
+    assert.match(r.error!, /Restricted Mode/);
+    const runs = emu.runs.length;
+    const viaRun = await run('kfp.pipeline.run', { file: 'pipelines/training_pipeline.py' });
+    assert.equal(viaRun.ok, false);
+    assert.equal(emu.runs.length, runs);
+  });
+
+  it('uploading an already compiled file runs no code and is allowed', async () => {
+    const r = await run('kfp.pipeline.run', { file: path.join(ROOT, 'test/fixtures/pipelines/hello_pipeline.yaml'), openRun: false });
+    assert.equal(r.ok, true, r.error);
+  });
+});
