@@ -1,6 +1,7 @@
 // `npm run demo`: the KFP emulator, and a real VS Code in the browser (the VS
 // Code server of the code-server npm package) with the extension loaded, a
 // sample ML project open and an endpoint already pointing at the emulator.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KfpEmulator } from '../test/emulator/server';
@@ -11,7 +12,12 @@ async function main(): Promise<void> {
   const emulatorUrl = await emulator.start();
   const workspace = path.join(ROOT, '.vscode-test/demo-workspace');
   if (!fs.existsSync(workspace)) fs.cpSync(path.join(ROOT, 'test/fixtures/workspace'), workspace, { recursive: true });
+  // The demo compiles with the real KFP SDK when python3 has one; otherwise with the
+  // stand-in SDK written for the tests (no Python package index is reachable here).
+  let pythonPath: string | undefined;
+  try { execFileSync('python3', ['-c', 'import kfp'], { stdio: 'ignore' }); } catch { pythonPath = path.join(ROOT, 'test/fixtures/python/kfp-v2-standin'); }
   const server = await startServer({
+    env: pythonPath ? { PYTHONPATH: pythonPath } : {},
     port: Number(process.env.KFP_DEMO_PORT ?? 8080),
     host: process.env.KFP_DEMO_HOST ?? '127.0.0.1',
     settings: {
@@ -22,6 +28,7 @@ async function main(): Promise<void> {
   });
   console.log(`KFP emulator (a demo aid, not a KFP server): ${emulatorUrl}`);
   console.log(`Sample workspace: ${workspace}`);
+  if (pythonPath) console.log(`No KFP SDK for python3: compiling uses the test stand-in SDK (${pythonPath}), not the real one.`);
   console.log(`\nOpen VS Code in your browser:\n\n  ${workbenchUrl(server, workspace)}\n`);
   console.log('Then click the Kubeflow Pipelines icon in the activity bar. Ctrl-C stops the demo.');
   const stop = async () => { await server.stop(); await emulator.stop(); process.exit(0); };

@@ -61,11 +61,12 @@ async function uiChecks(): Promise<{ passed: number; failed: number }> {
     await icon.click({ timeout: 30_000 });
   };
   try {
-    for (const scenario of ['welcome', 'tree'] as const) {
-      const settings = scenario === 'tree'
+    for (const scenario of ['welcome', 'tree', 'run'] as const) {
+      const settings = scenario !== 'welcome'
         ? { 'kfp.endpoints': [{ name: 'emulator', url: emulator.url }], 'kfp.activeEndpoint': 'emulator', 'security.workspace.trust.enabled': false }
         : { 'security.workspace.trust.enabled': false };
-      const server = await startServer({ settings });
+      // The stand-in KFP SDK of the tests (not the real SDK, which cannot be installed here).
+      const server = await startServer({ settings, env: { PYTHONPATH: path.join(ROOT, 'test/fixtures/python/kfp-v2-standin') } });
       const workspace = copyWorkspace();
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       try {
@@ -89,6 +90,28 @@ async function uiChecks(): Promise<{ passed: number; failed: number }> {
             await input.press('Enter');
             await page.locator('.monaco-list-row .label-name', { hasText: /^Pipelines$/ }).first().waitFor({ timeout: 30_000 });
             await page.locator('.statusbar-item', { hasText: 'KFP: by-hand' }).first().waitFor({ timeout: 10_000 });
+          });
+        } else if (scenario === 'run') {
+          await check('the Run code lens starts a run with no other step than the parameter prompts', async () => {
+            const before = emulator.runs.length;
+            await page.keyboard.press('Control+P');
+            const input = page.locator('.quick-input-widget input');
+            await input.waitFor({ timeout: 10_000 });
+            await input.fill('training_pipeline.py');
+            await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'training_pipeline.py' }).first().waitFor({ timeout: 10_000 });
+            await input.press('Enter');
+            const lens = page.locator('.codelens-decoration a', { hasText: /^\s*Run\s*$/ }).first();
+            await lens.waitFor({ timeout: 30_000 });
+            await lens.click();
+            for (const name of ['input_path', 'learning_rate', 'threshold']) {
+              await page.locator('.quick-input-widget', { hasText: `parameter ${name}` }).waitFor({ timeout: 30_000 });
+              await input.press('Enter');
+            }
+            for (let i = 0; i < 100 && emulator.runs.length === before; i++) await page.waitForTimeout(100);
+            if (emulator.runs.length !== before + 1) throw new Error('no run was started');
+            const run = emulator.runs[emulator.runs.length - 1];
+            if (run.parameters?.learning_rate !== 0.1) throw new Error(`parameters sent: ${JSON.stringify(run.parameters)}`);
+            await page.locator('.tab', { hasText: '.json' }).first().waitFor({ timeout: 10_000 });
           });
         } else {
           await check('the tree shows the four branches of the emulator and its runs', async () => {
