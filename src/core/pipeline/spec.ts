@@ -2,7 +2,8 @@
 // Argo Workflow), checks its structure and reports problems at their place in
 // the file, and gives what a submit needs: the spec as the server takes it and
 // the run's parameters.
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, Document, Node as YamlNode } from 'yaml';
+import type { Document, Node as YamlNode } from 'yaml';
+import { loadYaml } from '../util/lazy';
 import type { JsonObject, JsonValue } from '../kfp/types';
 
 export interface Position { line: number; character: number }
@@ -36,6 +37,7 @@ const IR_TOP_KEYS = new Set(['pipelineInfo', 'root', 'components', 'deploymentSp
 const PARAM_TYPES = new Set(['STRING', 'NUMBER_INTEGER', 'NUMBER_DOUBLE', 'BOOLEAN', 'LIST', 'STRUCT', 'TASK_FINAL_STATUS', 'TASK_CONFIG']);
 
 export function parsePipelineText(text: string): ParsedPipeline {
+  const { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } = loadYaml();
   const lc = new LineCounter();
   const problems: Problem[] = [];
   const pos = (offset: number): Position => { const p = lc.linePos(offset); return { line: p.line - 1, character: p.col - 1 }; };

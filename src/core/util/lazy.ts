@@ -22,3 +22,14 @@ export async function loadGoogleAuth(): Promise<GoogleAuthLib> {
   if (typeof KFP_BUNDLED !== 'undefined') return bundled('google') as GoogleAuthLib;
   return import('google-auth-library');
 }
+
+type YamlLib = typeof import('yaml');
+let yamlLib: YamlLib | undefined;
+
+/** The `yaml` library, loaded on first use (synchronously: it is local code). */
+export function loadYaml(): YamlLib {
+  if (!yamlLib) {
+    yamlLib = (typeof KFP_BUNDLED !== 'undefined' ? bundled('yaml') : require('yaml')) as YamlLib;
+  }
+  return yamlLib;
+}
