@@ -13,6 +13,7 @@ import { Clock } from './clock';
 import { Spec, bodySchema, check, findOperation, loadSpecs, responseSchema, unknownQuery } from './openapi';
 import { loadSamplePipelines, specStruct } from './seed';
 import * as m from './model';
+import { buildWorkflow, taskDetails, workflowName, WorkflowView } from './workflow';
 
 export interface Fault {
   /** Regular expression matched against "METHOD /path". */
@@ -52,6 +53,12 @@ export interface EmulatorOptions {
   runDurationMs?: number;
   /** Validate traffic against ../shared/kfp-api (default: when present). */
   validate?: boolean;
+  /** Pods of runs finished longer ago than this (ms of the emulator clock) are gone from Kubernetes; their logs are archived. Default 10 minutes. */
+  podRetentionMs?: number;
+  /** Iterations of every ParallelFor (default: the raw list's length, else 3): large fan-outs for tests and benchmarks. */
+  loopIterations?: number;
+  /** Log lines each running step writes per second of the emulator clock (default 5). */
+  logLinesPerSecond?: number;
   /** Keep the state in this JSON file: loaded at start when it exists, written after every change. */
   stateFile?: string;
   log?: (line: string) => void;
@@ -249,6 +256,8 @@ export class KfpEmulator {
       }
     }
 
+    let km: RegExpMatchArray | null;
+    if (method === 'GET' && (km = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/))) return this.podLog(decodeURIComponent(km[1]), decodeURIComponent(km[2]), url.searchParams, req, res);
     const base = this.options.basePath ?? '';
     if (base && !url.pathname.startsWith(base + '/')) return send(res, { status: 404, text: '404 page not found' });
     const pathname = url.pathname.slice(base.length);
@@ -344,6 +353,8 @@ export class KfpEmulator {
       if (/^\/apis\/v[12]beta1\/(workflows|scheduledworkflows)/.test(pathname) || /reportMetrics$/.test(pathname)) return { status: 403, text: 'Forbidden' };
       if (pathname.startsWith('/_proxy/')) return { status: 410, text: 'Gone' };
     }
+    if (method === 'GET' && pathname === '/k8s/pod/logs') return this.uiPodLogs(q);
+    if (method === 'GET' && pathname === '/artifacts/get') return this.uiArtifact(q);
     if (pathname.startsWith('/apis/v2beta1/')) {
       if (!v2) return { status: 404, text: '404 page not found' };
       this.validateRequest(method, pathname, q, raw, req);
@@ -354,6 +365,32 @@ export class KfpEmulator {
       return this.v1(method, pathname.slice('/apis/v1beta1'.length), q, raw, req);
     }
     return { status: 404, text: '404 page not found' };
+  }
+
+  /** The UI server's /k8s/pod/logs: the whole log from Kubernetes, else from the archive (frontend/server/handlers/pod-logs.ts). */
+  private uiPodLogs(q: URLSearchParams): Reply {
+    const pod = q.get('podname');
+    if (!pod) return { status: 400, text: 'podname argument is required' };
+    if (this.options.multiUser && !q.get('podnamespace')) return { status: 422, text: 'podnamespace argument is required' };
+    const now = this.clock.now();
+    const found = this.podOf(pod, now);
+    if (!found) return { status: 404, text: 'pod not found' };
+    const lines = this.logLines(pod, found.plan, now).map((l) => l.text).join('\n') + '\n';
+    if (!this.podGone(found.run, now)) return { status: 200, text: lines };
+    return { status: 200, text: lines }; // served from the archive, as the UI server does when archiveLogs is on
+  }
+
+  /** The UI server's /artifacts/get?source=minio&bucket=mlpipeline&key=…: archived logs. */
+  private uiArtifact(q: URLSearchParams): Reply {
+    const key = q.get('key') ?? '';
+    const m2 = /^artifacts\/([^/]+)\/\d{4}\/\d{2}\/\d{2}\/([^/]+)\/main\.log$/.exec(key);
+    if (q.get('bucket') !== 'mlpipeline' || !m2) return { status: 404, text: `Failed to get object in bucket ${q.get('bucket')} at path ${key}: The specified key does not exist.` };
+    const now = this.clock.now();
+    const found = this.podOf(m2[2], now);
+    if (!found || found.plan.end === undefined || now < found.plan.end || this.archiveKey(found.view, found.run, m2[2]) !== key) {
+      return { status: 404, text: `Failed to get object in bucket mlpipeline at path ${key}: The specified key does not exist.` };
+    }
+    return { status: 200, text: this.logLines(m2[2], found.plan, now).map((l) => l.text).join('\n') + '\n' };
   }
 
   private validateRequest(method: string, pathname: string, q: URLSearchParams, raw: Buffer, req: http.IncomingMessage): void {
@@ -376,6 +413,92 @@ export class KfpEmulator {
       if (unknownField) throw bad(`proto: unknown field: ${unknownField}`);
       if (problems.length) throw bad(`proto: ${problems[0]}`);
     }
+  }
+
+  // ---- the workflow behind a run, and its pods' logs ------------------------
+
+  specOf(r: m.RunRec): Record<string, unknown> | undefined {
+    if (r.spec) return r.spec;
+    return this.versions.find((v) => v.id === r.versionRef?.versionId)?.spec;
+  }
+
+  workflowOf(r: m.RunRec, now: number): WorkflowView | undefined {
+    const spec = this.specOf(r);
+    const inner = (spec?.pipeline_spec ?? spec) as Record<string, unknown> | undefined;
+    if (!spec || !inner?.root) return undefined;
+    const s = m.runStateAt(r, now);
+    const running = r.plan.find((p) => p.state === 'RUNNING');
+    if (!running || now < running.at) return undefined;
+    const end = r.plan.find((p) => m.TERMINAL.has(p.state) && p.state !== 'CANCELED');
+    const t0 = running.at;
+    const t1 = end?.at ?? running.at + 3600_000;
+    const canceledAt = s.state === 'CANCELED' || s.state === 'CANCELING' ? s.history.find((h) => h.state === 'CANCELING')?.at ?? now : undefined;
+    const at = Math.min(now, canceledAt ?? now);
+    const progress = s.finishedAt !== undefined && s.state !== 'CANCELED' ? 1 : Math.min(0.999, (at - t0) / Math.max(1, t1 - t0));
+    return buildWorkflow(spec, r.id, t0, t1, progress, end?.state === 'FAILED', this.options.loopIterations);
+  }
+
+  /** The run and pod plan behind a pod name. */
+  private podOf(pod: string, now: number): { run: m.RunRec; view: WorkflowView; plan: { task: string; start: number; end?: number; state: RuntimeState } } | undefined {
+    for (const r of this.runs) {
+      const spec = this.specOf(r);
+      const inner = (spec?.pipeline_spec ?? spec) as { pipelineInfo?: { name?: string } } | undefined;
+      if (!inner || !pod.startsWith(workflowName(inner.pipelineInfo?.name ?? 'pipeline', r.id) + '-')) continue;
+      const view = this.workflowOf(r, now);
+      const plan = view?.pods.get(pod);
+      if (view && plan) return { run: r, view, plan };
+    }
+    return undefined;
+  }
+
+  /** The log of a step as far as the emulator clock has got: one line every 1/rate s while it runs. */
+  logLines(pod: string, plan: { task: string; start: number; end?: number; state: RuntimeState }, until: number): Array<{ t: number; text: string }> {
+    const rate = this.options.logLinesPerSecond ?? 5;
+    const end = Math.min(until, plan.end ?? until);
+    const out: Array<{ t: number; text: string }> = [];
+    const step = 1000 / rate;
+    const task = plan.task.split('/').pop();
+    let i = 0;
+    for (let t = plan.start; t <= end; t += step, i++) out.push({ t, text: `[${task}] step ${i}: working on ${pod.slice(-10)} <ok & "fine">` });
+    if (plan.end !== undefined && until >= plan.end) out.push({ t: plan.end, text: plan.state === 'FAILED' ? `[${task}] Traceback (most recent call last): ValueError: boom` : `[${task}] done` });
+    return out;
+  }
+
+  private podGone(r: m.RunRec, now: number): boolean {
+    const f = m.runStateAt(r, now).finishedAt;
+    return f !== undefined && now - f > (this.options.podRetentionMs ?? 600_000);
+  }
+
+  /** GET /api/v1/namespaces/{ns}/pods/{pod}/log (Kubernetes), with follow as a chunked stream. */
+  private podLog(ns: string, pod: string, q: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse): void {
+    const now = this.clock.now();
+    const found = this.podOf(pod, now);
+    const k8sError = (code: number, reason: string, message: string) => { res.writeHead(code, { 'content-type': 'application/json' }); res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code })); };
+    if (!found || this.podGone(found.run, now)) return k8sError(404, 'NotFound', `pods "${pod}" not found`);
+    if (q.get('container') && q.get('container') !== 'main') return k8sError(400, 'BadRequest', `container ${q.get('container')} is not valid for pod ${pod}`);
+    const timestamps = q.get('timestamps') === 'true';
+    const since = q.get('sinceTime') ? Date.parse(q.get('sinceTime')!) : undefined;
+    const fmt = (l: { t: number; text: string }) => `${timestamps ? new Date(l.t).toISOString().replace(/(\.\d{3})Z$/, '$1000000Z') + ' ' : ''}${l.text}\n`;
+    res.writeHead(200, { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' });
+    let sent = 0;
+    const lines = () => this.logLines(pod, found.plan, this.clock.now()).filter((l) => since === undefined || l.t >= since);
+    const flush = () => { const all = lines(); for (; sent < all.length; sent++) res.write(fmt(all[sent])); };
+    flush();
+    if (q.get('follow') !== 'true' || found.plan.end !== undefined && this.clock.now() >= found.plan.end) { res.end(); return; }
+    const timer = setInterval(() => {
+      if (res.destroyed) { clearInterval(timer); return; }
+      flush();
+      const fresh = this.podOf(pod, this.clock.now());
+      if (!fresh || fresh.plan.end !== undefined && this.clock.now() >= fresh.plan.end) { flush(); clearInterval(timer); res.end(); }
+    }, 100);
+    req.on('close', () => clearInterval(timer));
+  }
+
+  /** The archived main.log of a finished step (Argo archiveLogs), by the default key format. */
+  archiveKey(view: WorkflowView, run: m.RunRec, pod: string): string {
+    const d = new Date(run.createdAt);
+    const pad = (n: number) => String(n).padStart(2, '0');
+    return `artifacts/${view.name}/${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}/${pod}/main.log`;
   }
 
   // ---- lists ------------------------------------------------------------
@@ -573,7 +696,12 @@ export class KfpEmulator {
       const r = this.runs.find((x) => x.id === mt![1]);
       if (!r) throw notFound(`Failed to get a run: ResourceNotFoundError: Run ${mt[1]} not found`);
       const action = mt[2];
-      if (method === 'GET' && !action) return ok(m.runJson(r, now));
+      if (method === 'GET' && !action) {
+        const body = m.runJson(r, now);
+        const view = this.workflowOf(r, now);
+        if (view) body.run_details = { task_details: taskDetails(view, r.id) };
+        return ok(body);
+      }
       if (method === 'DELETE' && !action) { this.runs = this.runs.filter((x) => x !== r); return ok({}); }
       if (method === 'POST' && action === ':archive') { r.storage = 'ARCHIVED'; return ok({}); }
       if (method === 'POST' && action === ':unarchive') { r.storage = 'AVAILABLE'; return ok({}); }
