@@ -23,6 +23,8 @@ export interface Fault {
   body?: string;
   latencyMs?: number;
   drop?: boolean;
+  /** Let the request start, then cut the connection after this many ms (a stream that breaks). */
+  dropAfterMs?: number;
   malformed?: boolean;
   /** How many requests it applies to; unlimited when absent. */
   count?: number;
@@ -249,6 +251,7 @@ export class KfpEmulator {
       if (fault.count !== undefined && --fault.count <= 0) this.faults.splice(this.faults.indexOf(fault), 1);
       if (fault.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
       if (fault.drop) { req.socket.destroy(); return; }
+      if (fault.dropAfterMs !== undefined) setTimeout(() => req.socket.destroy(), fault.dropAfterMs);
       if (fault.malformed) { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"runs": [{"run_id": "x", '); return; }
       if (fault.status) {
         const body = fault.body ?? JSON.stringify({ code: GRPC_FOR_STATUS[fault.status] ?? 2, message: `injected fault ${fault.status}`, details: [] });

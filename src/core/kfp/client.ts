@@ -140,6 +140,12 @@ export class KfpClient {
     }
   }
 
+  /** A plain-text route of the UI server beside the API (e.g. k8s/pod/logs), with the endpoint's auth. */
+  async getText(path: string, query: Query, signal?: AbortSignal, what = 'Request'): Promise<string> {
+    const res = await this.send('GET', path, { query, signal, what });
+    return res.body.toString('utf8');
+  }
+
   // ---- health and version detection ------------------------------------
 
   async healthz(apiVersion: ApiVersion = 'v2beta1', signal?: AbortSignal): Promise<Healthz> {

@@ -1,0 +1,186 @@
+// A step's log, from the first source that has it (../shared/kfp-reference.md 2):
+// 1. the Kubernetes API with the user's kubeconfig (container `main`, followed while
+//    the step runs, resumed after a dropped connection without repeating lines);
+// 2. the KFP UI server's /k8s/pod/logs on the same endpoint (the whole log, polled
+//    while the step runs);
+// 3. the archived main.log in the artifact store, through the UI server's
+//    /artifacts/get, for a pod that is gone (key format of Argo's archiveLogs).
+// Each batch of lines says which source it came from.
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { KfpError } from '../kfp/errors';
+import type { KfpClient } from '../kfp/client';
+import { loadKubernetes } from '../util/lazy';
+
+export type LogSource = 'kubernetes' | 'ui-server' | 'archive';
+
+export interface LogBatch { source: LogSource; lines: string[] }
+
+export interface LogTarget {
+  podName: string;
+  namespace: string;
+  runId: string;
+  workflowName?: string;
+  /** When the run was created: the archive key and the UI route use its date. */
+  runCreatedAt?: string;
+  /** Whether the step may still write (follow the log). */
+  running: boolean;
+}
+
+export interface K8sConnection {
+  server: string;
+  headers: Record<string, string>;
+  ca?: string | Buffer;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  rejectUnauthorized?: boolean;
+}
+
+/** The current (or named) kubeconfig context as a connection, through @kubernetes/client-node. */
+export async function kubeconfigConnection(context?: string, file?: string): Promise<K8sConnection | undefined> {
+  const k8s = await loadKubernetes();
+  const kc = new k8s.KubeConfig();
+  try { if (file) kc.loadFromFile(file); else kc.loadFromDefault(); } catch { return undefined; }
+  if (context && kc.getContexts().some((c) => c.name === context)) kc.setCurrentContext(context);
+  const cluster = kc.getCurrentCluster();
+  if (!cluster || !kc.getCurrentUser() || /localhost:8080$/.test(cluster.server) && !kc.getContexts().length) return undefined;
+  const opts: https.RequestOptions = { headers: {} };
+  await kc.applyToHTTPSOptions(opts);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k.toLowerCase()] = v;
+  return { server: cluster.server.replace(/\/$/, ''), headers, ca: opts.ca as string | undefined, cert: opts.cert as string | undefined, key: opts.key as string | undefined, rejectUnauthorized: opts.rejectUnauthorized };
+}
+
+/** Lines of a Kubernetes pod log, following it, resuming after drops without repeats. */
+export async function* kubernetesLog(conn: K8sConnection, t: LogTarget, signal?: AbortSignal, maxResumes = 20): AsyncGenerator<string[]> {
+  let lastTs = '';
+  let seenAtLast = new Set<string>();
+  let resumes = 0;
+  for (;;) {
+    const q = new URLSearchParams({ container: 'main', timestamps: 'true', follow: String(t.running) });
+    if (lastTs) q.set('sinceTime', lastTs.replace(/\.\d+Z$/, 'Z'));
+    const url = new URL(`${conn.server}/api/v1/namespaces/${encodeURIComponent(t.namespace)}/pods/${encodeURIComponent(t.podName)}/log?${q}`);
+    let rest = '';
+    let complete = false;
+    try {
+      for await (const chunk of streamGet(url, conn, signal)) {
+        rest += chunk.toString('utf8');
+        const parts = rest.split('\n');
+        rest = parts.pop() ?? '';
+        const out: string[] = [];
+        for (const raw of parts) {
+          const sp = raw.indexOf(' ');
+          const ts = sp > 0 && /^\d{4}-\d\d-\d\dT/.test(raw) ? raw.slice(0, sp) : '';
+          const text = ts ? raw.slice(sp + 1) : raw;
+          if (ts) {
+            if (ts < lastTs || (ts === lastTs && seenAtLast.has(text))) continue;
+            if (ts > lastTs) { lastTs = ts; seenAtLast = new Set(); }
+            seenAtLast.add(text);
+          }
+          out.push(text);
+        }
+        if (out.length) yield out;
+      }
+      complete = true;
+    } catch (e) {
+      if (signal?.aborted) return;
+      if (!(e instanceof KfpError) || e.kind !== 'network' || !t.running || ++resumes > maxResumes) throw e;
+    }
+    if (complete) { if (rest) yield [rest]; return; }
+    await new Promise((r) => setTimeout(r, Math.min(2000, 200 * resumes)));
+  }
+}
+
+async function* streamGet(url: URL, conn: K8sConnection, signal?: AbortSignal): AsyncGenerator<Buffer> {
+  const mod = url.protocol === 'https:' ? https : http;
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    const req = mod.request(url, { method: 'GET', headers: { ...conn.headers, accept: 'text/plain' }, ca: conn.ca, cert: conn.cert, key: conn.key, rejectUnauthorized: conn.rejectUnauthorized !== false, signal }, resolve);
+    req.on('error', (e) => reject(signal?.aborted ? new KfpError('cancelled', 'cancelled') : new KfpError(`Kubernetes API: ${e.message}`, 'network')));
+    req.end();
+  });
+  if (res.statusCode !== 200) {
+    let body = '';
+    for await (const c of res) body += (c as Buffer).toString();
+    let message = body;
+    try { message = (JSON.parse(body) as { message?: string }).message ?? body; } catch { /* text */ }
+    throw new KfpError(`Kubernetes API: ${res.statusCode}: ${message.trim()}`, 'http', res.statusCode);
+  }
+  try {
+    for await (const c of res) yield c as Buffer;
+  } catch (e) {
+    throw new KfpError(`Kubernetes API: the log stream broke: ${(e as Error).message}`, 'network');
+  }
+  if (!res.complete) throw new KfpError('Kubernetes API: the log stream closed early', 'network');
+}
+
+const dateOf = (iso?: string) => (iso && !iso.startsWith('1970') ? iso.slice(0, 10) : undefined);
+
+/** The whole log from the KFP UI server. */
+export async function uiServerLog(client: KfpClient, t: LogTarget, signal?: AbortSignal): Promise<string> {
+  return client.getText('k8s/pod/logs', { podname: t.podName, runid: t.runId, podnamespace: t.namespace, createdat: dateOf(t.runCreatedAt) }, signal, 'Read step log');
+}
+
+/** Argo's default archive key: artifacts/{workflow}/{Y}/{m}/{d}/{pod}/main.log. */
+export function archiveKey(t: LogTarget): string | undefined {
+  const d = dateOf(t.runCreatedAt);
+  if (!t.workflowName || !d) return undefined;
+  const [y, mo, da] = d.split('-');
+  return `artifacts/${t.workflowName}/${y}/${mo}/${da}/${t.podName}/main.log`;
+}
+
+export async function archivedLog(client: KfpClient, t: LogTarget, signal?: AbortSignal): Promise<string> {
+  const key = archiveKey(t);
+  if (!key) throw new KfpError('No archive key: the workflow name or the run date is unknown.', 'malformed');
+  return client.getText('artifacts/get', { source: 'minio', namespace: t.namespace, bucket: 'mlpipeline', key }, signal, 'Read archived log');
+}
+
+export interface LogSources {
+  kubernetes?: () => Promise<K8sConnection | undefined>;
+  client: KfpClient;
+}
+
+/**
+ * Streams a step's log from the first source that answers. Following through the
+ * UI server polls every `pollMs` and emits only the new lines.
+ */
+export async function* podLog(src: LogSources, t: LogTarget, signal?: AbortSignal, pollMs = 2000, isRunning?: () => Promise<boolean>): AsyncGenerator<LogBatch> {
+  const errors: string[] = [];
+  const conn = src.kubernetes ? await src.kubernetes().catch(() => undefined) : undefined;
+  if (conn) {
+    try {
+      let any = false;
+      for await (const lines of kubernetesLog(conn, t, signal)) { any = true; yield { source: 'kubernetes', lines }; }
+      if (any || !t.running) return;
+      return;
+    } catch (e) {
+      if (signal?.aborted) return;
+      errors.push(`Kubernetes: ${(e as Error).message}`);
+    }
+  }
+  try {
+    let sent = 0;
+    for (;;) {
+      const text = await uiServerLog(src.client, t, signal);
+      const lines = text.split('\n');
+      if (lines[lines.length - 1] === '') lines.pop();
+      if (lines.length > sent) { yield { source: 'ui-server', lines: lines.slice(sent) }; sent = lines.length; }
+      if (!t.running || !isRunning || !(await isRunning())) return;
+      await new Promise((r) => setTimeout(r, pollMs));
+      if (signal?.aborted) return;
+    }
+  } catch (e) {
+    if (signal?.aborted) return;
+    errors.push(`UI server: ${(e as Error).message}`);
+  }
+  try {
+    const text = await archivedLog(src.client, t, signal);
+    const lines = text.split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    yield { source: 'archive', lines };
+    return;
+  } catch (e) {
+    if (signal?.aborted) return;
+    errors.push(`archive: ${(e as Error).message}`);
+  }
+  throw new Error(`No log for ${t.podName}: ${errors.join('; ')}`);
+}

@@ -1,0 +1,72 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { KfpClient } from '../../src/core/kfp/client';
+import { buildGraph } from '../../src/core/graph/model';
+import { mergeTaskDetails } from '../../src/core/graph/runState';
+import { kubernetesLog, podLog, LogTarget } from '../../src/core/logs/podLogs';
+import { parsePipelineText } from '../../src/core/pipeline/spec';
+import { KfpEmulator } from '../emulator/server';
+
+const FIX = path.resolve(__dirname, '../../../test/fixtures/pipelines');
+
+async function runningStep(emu: KfpEmulator, client: KfpClient) {
+  const spec = parsePipelineText(fs.readFileSync(path.join(FIX, 'hello_pipeline.yaml'), 'utf8')).spec!;
+  const run = await client.createRun({ display_name: 'logs', pipeline_spec: spec });
+  emu.clock.advance(3_000);
+  const r = await client.getRun(run.run_id!);
+  const st = mergeTaskDetails(buildGraph(spec), r.run_details!.task_details!);
+  const s = st.nodes.get('root/say-hello')!;
+  assert.equal(s.state, 'RUNNING');
+  const target: LogTarget = { podName: s.podName!, namespace: 'kubeflow', runId: run.run_id!, workflowName: st.workflowName, runCreatedAt: r.created_at, running: true };
+  return { target, run: r };
+}
+
+describe('step logs', () => {
+  let emu: KfpEmulator;
+  let client: KfpClient;
+  beforeEach(async () => {
+    emu = new KfpEmulator({ seed: 'none', runDurationMs: 20_000, logLinesPerSecond: 20 });
+    client = new KfpClient({ baseUrl: await emu.start() });
+    await client.connect();
+  });
+  afterEach(async () => { await emu.stop(); });
+
+  it('follows a running step through the Kubernetes API and resumes after a dropped stream without repeating a line', async () => {
+    const { target } = await runningStep(emu, client);
+    const conn = { server: emu.url, headers: {} };
+    emu.addFault({ match: '/log$', dropAfterMs: 150, count: 2 });
+    const tick = setInterval(() => emu.clock.advance(400), 40);
+    const got: string[] = [];
+    try {
+      for await (const lines of kubernetesLog(conn, target)) got.push(...lines);
+    } finally { clearInterval(tick); }
+    const found = (emu as unknown as { podOf(p: string, n: number): { plan: { task: string; start: number; end?: number; state: 'SUCCEEDED' } } }).podOf(target.podName, emu.clock.now());
+    const expected = emu.logLines(target.podName, found.plan, emu.clock.now()).map((l) => l.text);
+    assert.ok(expected.length > 100, `a long log (${expected.length} lines)`);
+    assert.deepEqual(got, expected, 'every line once, in order');
+    assert.equal(emu.requests.filter((r) => r.url.includes('/log?')).length, 3, 'two drops, two resumes');
+    assert.ok(emu.requests.filter((r) => r.url.includes('/log?')).slice(1).every((r) => r.url.includes('sinceTime=')));
+  });
+
+  it('falls back to the UI server, then to the archived log when the pod is gone', async () => {
+    const { target } = await runningStep(emu, client);
+    emu.clock.advance(60_000 + 600_001); // the run finished and its pods were deleted
+    const done = { ...target, running: false };
+    const conn = async () => ({ server: emu.url, headers: {} });
+    const batches: string[] = [];
+    for await (const b of podLog({ kubernetes: conn, client }, done)) batches.push(b.source);
+    assert.deepEqual(batches, ['ui-server']);
+    emu.addFault({ match: '/k8s/pod/logs$', status: 500, body: 'Could not get main container logs: pod not found', count: 1 });
+    const arch: Array<{ source: string; lines: string[] }> = [];
+    for await (const b of podLog({ kubernetes: conn, client }, done)) arch.push(b);
+    assert.equal(arch[0].source, 'archive');
+    assert.match(arch[0].lines[arch[0].lines.length - 1], /done$/);
+  });
+
+  it('says which sources failed when none has the log', async () => {
+    const t: LogTarget = { podName: 'nope-system-container-impl-1', namespace: 'kubeflow', runId: 'x', workflowName: 'nope', runCreatedAt: '2026-01-01T00:00:00Z', running: false };
+    const it = podLog({ kubernetes: async () => ({ server: emu.url, headers: {} }), client }, t);
+    await assert.rejects(it.next(), /Kubernetes: .*404.*not found.*UI server: .*archive:/s);
+  });
+});
