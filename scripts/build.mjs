@@ -29,11 +29,25 @@ const vendors = ['kubernetes', 'google', 'yaml'].map((name) => ({
   sourcemap: false,
 }));
 
+// Webview scripts run in the browser sandbox of the panel.
+const webviews = ['runView'].map((name) => ({
+  entryPoints: [`src/webview/${name}/main.ts`],
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'es2022',
+  outfile: `dist/webview/${name}.js`,
+  sourcemap: production ? false : 'inline',
+  minify: production,
+  logLevel: 'warning',
+  metafile: true,
+}));
+
 if (watch) {
-  for (const opts of [extension, ...vendors]) await (await esbuild.context(opts)).watch();
+  for (const opts of [extension, ...vendors, ...webviews]) await (await esbuild.context(opts)).watch();
   console.log('watching…');
 } else {
-  for (const opts of [extension, ...vendors]) {
+  for (const opts of [extension, ...vendors, ...webviews]) {
     const result = await esbuild.build(opts);
     const bytes = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith('.js')).reduce((n, [, o]) => n + o.bytes, 0);
     console.log(`built ${opts.outfile} (${(bytes / 1024).toFixed(0)} KiB${production ? ', production' : ''})`);

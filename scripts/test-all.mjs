@@ -12,6 +12,7 @@ const step = (title, cmd, args) => {
 };
 
 step('type check', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
+step('type check (webviews)', 'npx', ['tsc', '-p', 'tsconfig.webview.json']);
 step('build', 'node', ['scripts/build.mjs']);
 step('compile tests', 'npx', ['tsc', '-p', 'tsconfig.test.json']);
 

@@ -23,11 +23,16 @@ import { SpecDiagnostics } from './pipelines/specDiagnostics';
 import { SubmitFlow } from './pipelines/submitFlow';
 import { PipelineCodeLensProvider, PipelineSymbolProvider, trackActiveEditor } from './pipelines/pipelineLenses';
 import { WorkspacePipelinesProvider } from './pipelines/workspacePipelines';
+import { registerRunCommands } from './commands/runCommands';
+import { RunPanel, VIEW_TYPE } from './runView/runPanel';
+import { LogDocuments, LOG_SCHEME } from './runView/logDocuments';
 import { log } from './logging';
 
 /** What the extension hands to other extensions and to its own integration tests. */
 export interface KfpExtensionApi {
   explorer: ExplorerProvider;
+  /** Open run views by run ID (tests read what the webview reported). */
+  runPanels: Map<string, RunPanel>;
   workspacePipelines: WorkspacePipelinesProvider;
   endpoints: EndpointManager;
   poller: RunPoller;
@@ -48,7 +53,7 @@ export function activate(context: vscode.ExtensionContext): KfpExtensionApi {
     treeView.description = e ? `${e.name}${info ? ` · ${info.apiVersion}${info.apiVersion === 'v1beta1' ? ' (KFP 1.x)' : ''}` : ''}` : undefined;
   };
   // Poll only while someone can see the runs.
-  const updatePolling = () => (treeView.visible ? poller.resume() : poller.pause());
+  const updatePolling = () => poller.hold('explorer', treeView.visible);
 
   context.subscriptions.push(
     endpoints, explorer, treeView, documents, statusBar, { dispose: () => poller.dispose() },
@@ -89,7 +94,22 @@ export function activate(context: vscode.ExtensionContext): KfpExtensionApi {
   );
   registerPipelineCommands(services, { compiler, flow, specDiagnostics, workspacePipelines });
 
-  return { explorer, endpoints, poller, treeView, workspacePipelines };
+  // The run view: graph, live state, step details and logs.
+  const runDeps = { context, endpoints, poller };
+  context.subscriptions.push(
+    vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, new LogDocuments(endpoints)),
+    vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
+        const runId = (state as { runId?: string } | undefined)?.runId;
+        if (runId) await RunPanel.revive(runDeps, panel, runId);
+        else panel.dispose();
+      },
+    }),
+    { dispose: () => [...RunPanel.panels.values()].forEach((p) => p.dispose()) },
+  );
+  registerRunCommands(services, runDeps, compiler);
+
+  return { explorer, endpoints, poller, treeView, workspacePipelines, runPanels: RunPanel.panels };
 }
 
 export function deactivate(): void {

@@ -11,6 +11,7 @@ interface Watched { run: Run; backoff: Backoff; dueAt: number; failures: number 
 
 export class RunPoller {
   private watched = new Map<string, Watched>();
+  private holds = new Set<string>();
   private timer: unknown;
   private paused = true;
   private polling = false;
@@ -48,6 +49,12 @@ export class RunPoller {
   unwatch(id: string): void { this.watched.delete(id); }
   get watchedCount(): number { return this.watched.size; }
   get isPaused(): boolean { return this.paused; }
+
+  /** Views that show runs hold the poller while visible; it runs while any holds it. */
+  hold(key: string, visible: boolean): void {
+    if (visible) this.holds.add(key); else this.holds.delete(key);
+    if (this.holds.size) this.resume(); else this.pause();
+  }
 
   pause(): void {
     this.paused = true;
@@ -93,7 +100,7 @@ export class RunPoller {
         try {
           const fresh = await this.source.getRun(id, signal);
           if (signal.aborted) return;
-          const changed = fresh.state !== w.run.state || (fresh.state_history?.length ?? 0) !== (w.run.state_history?.length ?? 0);
+          const changed = runSignature(fresh) !== runSignature(w.run);
           w.failures = 0;
           w.run = fresh;
           w.dueAt = this.timers.now() + w.backoff.next(changed);
@@ -117,4 +124,11 @@ export class RunPoller {
     this.watched.clear();
     this.listeners.clear();
   }
+}
+
+/** What a change of a run means for its views: its state, its history, and the state of each of its tasks. */
+export function runSignature(run: Run): string {
+  let sig = `${run.state}|${run.state_history?.length ?? 0}|${run.storage_state}`;
+  for (const t of run.run_details?.task_details ?? []) sig += `|${t.task_id}:${t.state}`;
+  return sig;
 }

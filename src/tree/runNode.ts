@@ -32,7 +32,7 @@ export class RunNode implements ExplorerNode {
     if (r.storage_state !== 'ARCHIVED') tokens.push('archivable');
     tokens.push(isFinished(r.state) ? 'finished' : 'active');
     item.contextValue = tokens.join(' ');
-    item.command = { command: 'kfp.item.showDetails', title: 'Show Details', arguments: [this] };
+    item.command = { command: 'kfp.run.open', title: 'Open Run', arguments: [this] };
     return item;
   }
 

@@ -14,7 +14,8 @@ import { loadKubernetes } from '../util/lazy';
 
 export type LogSource = 'kubernetes' | 'ui-server' | 'archive';
 
-export interface LogBatch { source: LogSource; lines: string[] }
+/** A batch of lines; the first batch of a fallback source also says why the earlier sources were skipped. */
+export interface LogBatch { source: LogSource; lines: string[]; skipped?: string[] }
 
 export interface LogTarget {
   podName: string;
@@ -145,7 +146,7 @@ export interface LogSources {
  */
 export async function* podLog(src: LogSources, t: LogTarget, signal?: AbortSignal, pollMs = 2000, isRunning?: () => Promise<boolean>): AsyncGenerator<LogBatch> {
   const errors: string[] = [];
-  const conn = src.kubernetes ? await src.kubernetes().catch(() => undefined) : undefined;
+  const conn = src.kubernetes ? await src.kubernetes().catch((e: Error) => { errors.push(`kubeconfig: ${e.message}`); return undefined; }) : undefined;
   if (conn) {
     try {
       let any = false;
@@ -163,7 +164,7 @@ export async function* podLog(src: LogSources, t: LogTarget, signal?: AbortSigna
       const text = await uiServerLog(src.client, t, signal);
       const lines = text.split('\n');
       if (lines[lines.length - 1] === '') lines.pop();
-      if (lines.length > sent) { yield { source: 'ui-server', lines: lines.slice(sent) }; sent = lines.length; }
+      if (lines.length > sent) { yield { source: 'ui-server', lines: lines.slice(sent), skipped: sent === 0 && errors.length ? [...errors] : undefined }; sent = lines.length; }
       if (!t.running || !isRunning || !(await isRunning())) return;
       await new Promise((r) => setTimeout(r, pollMs));
       if (signal?.aborted) return;
@@ -176,7 +177,7 @@ export async function* podLog(src: LogSources, t: LogTarget, signal?: AbortSigna
     const text = await archivedLog(src.client, t, signal);
     const lines = text.split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
-    yield { source: 'archive', lines };
+    yield { source: 'archive', lines, skipped: [...errors] };
     return;
   } catch (e) {
     if (signal?.aborted) return;

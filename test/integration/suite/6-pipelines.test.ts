@@ -37,7 +37,7 @@ describe('pipelines from the editor', () => {
     await vscode.window.showTextDocument(uri);
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
     const ours = lenses.filter((l) => l.command?.command.startsWith('kfp.'));
-    assert.deepEqual(ours.map((l) => l.command!.title), ['$(gear) Compile', '$(play) Run', 'Run with Options…', '$(cloud-upload) Upload']);
+    assert.deepEqual(ours.map((l) => l.command!.title), ['$(gear) Compile', '$(play) Run', 'Run with Options…', '$(cloud-upload) Upload', '$(type-hierarchy) Show Graph']);
     assert.equal(ours[0].range.start.line, 13);
     const symbols = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', uri);
     assert.ok(symbols.some((s) => s.name === 'churn_training' && s.detail.includes('KFP pipeline')), symbols.map((s) => s.name).join(','));

@@ -1,0 +1,124 @@
+// The run view and the actions on a run: open, terminate, retry, clone, logs,
+// and the graph of a pipeline that has not run.
+import * as path from 'node:path';
+import { promises as fs } from 'node:fs';
+import * as vscode from 'vscode';
+import { parseParameterValue, parsePipelineText, pipelineParameters, formatParameterValue } from '../core/pipeline/spec';
+import type { JsonValue, Run } from '../core/kfp/types';
+import { RunPanel, RunPanelDeps } from '../runView/runPanel';
+import { logUri } from '../runView/logDocuments';
+import { SubmitFlow } from '../pipelines/submitFlow';
+import type { PipelineCompiler } from '../pipelines/compiler';
+import { cancelled, register, scriptOptions, Services, toRef, UserError } from './common';
+
+function runIdOf(arg: unknown): string {
+  if (arg && typeof arg === 'object' && typeof (arg as { runId?: unknown }).runId === 'string') return (arg as { runId: string }).runId;
+  if (typeof arg === 'string' && arg) return arg;
+  return toRef(arg, ['run']).id;
+}
+
+export function registerRunCommands(s: Services, deps: RunPanelDeps, compiler: PipelineCompiler): void {
+  register(s, 'kfp.run.open', async (arg?: unknown) => {
+    let id: string | undefined;
+    try { id = runIdOf(arg); } catch { /* ask */ }
+    if (!id) {
+      const typed = await vscode.window.showInputBox({ title: 'Open run', prompt: 'Run ID', ignoreFocusOut: true });
+      if (!typed?.trim()) return cancelled();
+      id = typed.trim();
+    }
+    const panel = await RunPanel.open(deps, id);
+    return { ok: true, runId: id, title: panel.panel.title };
+  });
+
+  const refresh = async (id: string) => { await RunPanel.panels.get(id)?.refreshNow(); s.explorer.refresh(); };
+
+  register(s, 'kfp.run.terminate', async (...args: unknown[]) => {
+    const id = runIdOf(args[0]);
+    if (!scriptOptions(args).skipConfirmation) {
+      const ok = await vscode.window.showWarningMessage('Terminate this run? Its running steps are stopped.', { modal: true }, 'Terminate');
+      if (ok !== 'Terminate') return cancelled();
+    }
+    await (await s.endpoints.getClient()).terminateRun(id);
+    await refresh(id);
+    return { ok: true, runId: id, terminated: true };
+  });
+
+  register(s, 'kfp.run.retry', async (arg?: unknown) => {
+    const id = runIdOf(arg);
+    await (await s.endpoints.getClient()).retryRun(id);
+    await refresh(id);
+    return { ok: true, runId: id, retried: true };
+  });
+
+  register(s, 'kfp.run.clone', async (arg?: unknown) => {
+    const id = runIdOf(arg);
+    const a = (arg && typeof arg === 'object' ? arg : {}) as { parameters?: Record<string, JsonValue>; runName?: string; interactive?: boolean; kind?: string };
+    const interactive = a.interactive ?? (a.parameters === undefined && a.runName === undefined);
+    const client = await s.endpoints.getClient();
+    const source = await client.getRun(id);
+    const parameters: Record<string, JsonValue> = { ...(source.runtime_config?.parameters ?? {}), ...(a.parameters ?? {}) };
+    let runName = a.runName ?? `Clone of ${source.display_name ?? id}`;
+    if (interactive) {
+      let specParams: ReturnType<typeof pipelineParameters> = [];
+      const spec = source.pipeline_spec ?? (source.pipeline_version_reference?.pipeline_version_id ? (await client.getPipelineVersion(source.pipeline_version_reference.pipeline_id ?? '', source.pipeline_version_reference.pipeline_version_id)).pipeline_spec : undefined);
+      if (spec) specParams = pipelineParameters({ kind: 'ir', spec: (spec.pipeline_spec ?? spec) as typeof spec, problems: [] });
+      for (const p of specParams.filter((x) => x.type !== 'TASK_FINAL_STATUS' && x.type !== 'TASK_CONFIG')) {
+        const v = await vscode.window.showInputBox({
+          title: `Clone: parameter ${p.name}`, prompt: `${p.name} (${p.type})`, value: formatParameterValue(parameters[p.name] ?? p.default), ignoreFocusOut: true,
+          validateInput: (t) => { try { parseParameterValue(p.type, t); return null; } catch (e) { return (e as Error).message; } },
+        });
+        if (v === undefined) return cancelled();
+        parameters[p.name] = parseParameterValue(p.type, v);
+      }
+      const n = await vscode.window.showInputBox({ title: 'Clone: run name', value: runName, ignoreFocusOut: true });
+      if (n === undefined) return cancelled();
+      runName = n;
+    }
+    const body: Run = { display_name: runName, experiment_id: source.experiment_id, runtime_config: { ...source.runtime_config, parameters } };
+    if (source.pipeline_version_reference?.pipeline_version_id) body.pipeline_version_reference = source.pipeline_version_reference;
+    else if (source.pipeline_spec) body.pipeline_spec = source.pipeline_spec;
+    else throw new UserError('The run has neither a pipeline version nor a spec to clone.');
+    if (source.service_account) body.service_account = source.service_account;
+    const created = await client.createRun(body);
+    s.explorer.refresh();
+    if (interactive) await RunPanel.open(deps, created.run_id!);
+    return { ok: true, runId: created.run_id, clonedFrom: id, parameters };
+  });
+
+  register(s, 'kfp.run.openLog', async (arg?: unknown) => {
+    const a = (arg ?? {}) as { runId?: string; nodeId?: string };
+    if (!a.runId || !a.nodeId) throw new UserError('Pass {runId, nodeId} (a step of the run view).');
+    const uri = logUri(a.runId, a.nodeId, a.nodeId.split('/').pop() ?? 'step');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.languages.setTextDocumentLanguage(doc, 'log');
+    await vscode.window.showTextDocument(doc, { preview: false, viewColumn: vscode.ViewColumn.Beside });
+    return { ok: true, uri: uri.toString(), lines: doc.lineCount };
+  });
+
+  register(s, 'kfp.pipeline.showGraph', async (arg?: unknown) => {
+    // A pipeline version from the tree, a compiled file, or a Python file (compiled first).
+    if (arg && typeof arg === 'object' && (arg as { resource?: unknown }).resource) {
+      const ref = toRef(arg, ['pipelineVersion', 'pipeline']);
+      const client = await s.endpoints.getClient();
+      let pid = ref.pipelineId ?? ref.id;
+      let vid = ref.kind === 'pipelineVersion' ? ref.id : undefined;
+      if (!vid) { vid = (await client.listPipelineVersions(pid, { pageSize: 1, sortBy: 'created_at desc' })).items[0]?.pipeline_version_id; pid = ref.id; }
+      if (!vid) throw new UserError('This pipeline has no version to draw.');
+      const v = await client.getPipelineVersion(pid, vid);
+      if (!v.pipeline_spec) throw new UserError('The server sent no spec for this version.');
+      const panel = await RunPanel.openStatic(deps, { title: v.display_name ?? vid, spec: v.pipeline_spec });
+      return { ok: true, title: panel.panel.title };
+    }
+    const { file, args } = SubmitFlow.target(arg instanceof vscode.Uri || typeof (arg as { file?: unknown })?.file !== 'undefined' ? arg : undefined);
+    let specText: string;
+    if (/\.py$/i.test(file.fsPath)) {
+      const r = await compiler.compile(file, { functionName: args.function, quiet: !(arg instanceof vscode.Uri) && !(args as { interactive?: boolean }).interactive });
+      if (!r.ok) return { ok: false, error: r.error, kind: r.kind };
+      specText = await fs.readFile(r.output, 'utf8');
+    } else specText = await fs.readFile(file.fsPath, 'utf8');
+    const parsed = parsePipelineText(specText);
+    if (parsed.kind !== 'ir' || !parsed.spec) throw new UserError(`${path.basename(file.fsPath)} is not a KFP v2 pipeline spec, so there is no graph to draw.`);
+    const panel = await RunPanel.openStatic(deps, { title: parsed.name ?? path.basename(file.fsPath), spec: parsed.spec });
+    return { ok: true, title: panel.panel.title };
+  });
+}

@@ -1,0 +1,69 @@
+// Messages between the run view panel (extension host) and its webview. The
+// webview gets state and sends intents; every string in here is data, and the
+// webview renders it as text.
+import type { RuntimeState } from '../kfp/types';
+import type { NodeKind } from '../graph/model';
+
+export interface ViewNode {
+  id: string;
+  name: string;
+  kind: NodeKind;
+  parentId?: string;
+  childIds?: string[];
+  /** Edges between children, by child id. */
+  edges?: Array<[string, string]>;
+  condition?: string;
+  iterator?: string;
+  image?: string;
+}
+
+export interface ViewGraph { rootId: string; nodes: ViewNode[]; taskCount: number }
+
+export interface ViewNodeState {
+  s: RuntimeState;
+  pod?: string;
+  cached?: boolean;
+  error?: string;
+  start?: string;
+  end?: string;
+}
+
+export interface RunSummary {
+  runId?: string;
+  name: string;
+  state?: RuntimeState;
+  createdAt?: string;
+  finishedAt?: string;
+  error?: string;
+  /** A static graph (a pipeline file or version), not a run. */
+  static?: boolean;
+  apiVersion?: string;
+}
+
+export type HostMessage =
+  | { type: 'init'; run: RunSummary; graph: ViewGraph; states: Record<string, ViewNodeState>; iterations: Record<string, Array<[number, RuntimeState]>> }
+  | { type: 'states'; run: RunSummary; states: Record<string, ViewNodeState>; iterations: Record<string, Array<[number, RuntimeState]>> }
+  | { type: 'logs'; nodeId: string; source?: string; lines: string[]; reset?: boolean; done?: boolean; error?: string; total?: number }
+  | { type: 'select'; nodeId: string }
+  | { type: 'error'; message: string };
+
+export type ViewMessage =
+  | { type: 'ready' }
+  | { type: 'select'; nodeId: string }
+  | { type: 'action'; action: 'terminate' | 'retry' | 'clone' | 'archive' | 'openWeb' | 'copyRunId' | 'refresh' }
+  | { type: 'openLog'; nodeId: string }
+  | { type: 'copy'; text: string }
+  | { type: 'rendered'; report: RenderReport };
+
+/** What the webview drew, reported after each render (tests and benchmarks read it). */
+export interface RenderReport {
+  visibleNodes: number;
+  tableRows: number;
+  failed: string[];
+  selected?: string;
+  /** Leaf steps by state (over every loop iteration). */
+  states: Record<string, number>;
+  /** Lines of log shown and where they came from. */
+  log?: { lines: number; info: string };
+  ms: number;
+}

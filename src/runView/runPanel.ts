@@ -1,0 +1,249 @@
+// The run view panel: the run's graph with live state, step details and logs.
+// State comes from the shared RunPoller (one poller for every view); updates go
+// to the webview as small messages; the panel is restored after a reload.
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { buildGraph, isIrSpec, PipelineGraph } from '../core/graph/model';
+import { graphFromWorkflow, mergeTaskDetails, RunGraphState } from '../core/graph/runState';
+import type { JsonObject, Run } from '../core/kfp/types';
+import { isFinished } from '../core/kfp/types';
+import type { HostMessage, RenderReport, ViewMessage, ViewNodeState } from '../core/runView/protocol';
+import { diffStates, runSummary, viewGraph, viewStates } from '../core/runView/viewModel';
+import type { RunPoller } from '../core/runPoller';
+import type { EndpointManager } from '../endpoints/endpointManager';
+import { errorText, log } from '../logging';
+import { LogSession } from './logSession';
+
+export const VIEW_TYPE = 'kfp.runView';
+
+export interface RunPanelDeps {
+  context: vscode.ExtensionContext;
+  endpoints: EndpointManager;
+  poller: RunPoller;
+}
+
+/** A static graph: a pipeline file or version, no run. */
+export interface StaticGraphSource { title: string; spec: JsonObject }
+
+export class RunPanel implements vscode.Disposable {
+  static readonly panels = new Map<string, RunPanel>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private graph?: PipelineGraph;
+  private graphState?: RunGraphState;
+  private run?: Run;
+  private sent: Record<string, ViewNodeState> = {};
+  private ready = false;
+  private readonly logs: LogSession;
+  /** The webview's last report of what it drew (tests read it). */
+  lastReport?: RenderReport;
+  private readonly reportListeners = new Set<(r: RenderReport) => void>();
+
+  static async open(deps: RunPanelDeps, runId: string, column = vscode.ViewColumn.Active): Promise<RunPanel> {
+    const existing = RunPanel.panels.get(runId);
+    if (existing) { existing.panel.reveal(column); return existing; }
+    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Run', column, RunPanel.options(deps.context));
+    const p = new RunPanel(deps, panel, runId);
+    await p.load();
+    return p;
+  }
+
+  static async openStatic(deps: RunPanelDeps, source: StaticGraphSource): Promise<RunPanel> {
+    const key = `static:${source.title}`;
+    RunPanel.panels.get(key)?.dispose();
+    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, source.title, vscode.ViewColumn.Active, RunPanel.options(deps.context));
+    const p = new RunPanel(deps, panel, key, source);
+    await p.load();
+    return p;
+  }
+
+  static async revive(deps: RunPanelDeps, panel: vscode.WebviewPanel, runId: string): Promise<void> {
+    panel.webview.options = RunPanel.options(deps.context);
+    const p = new RunPanel(deps, panel, runId);
+    await p.load();
+  }
+
+  private static options(context: vscode.ExtensionContext): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(context.extensionUri, 'media')],
+    };
+  }
+
+  private constructor(private readonly deps: RunPanelDeps, readonly panel: vscode.WebviewPanel, readonly key: string, private readonly staticSource?: StaticGraphSource) {
+    RunPanel.panels.set(key, this);
+    this.logs = new LogSession(deps.endpoints, (m) => this.post(m));
+    panel.iconPath = vscode.Uri.joinPath(deps.context.extensionUri, 'media', 'kfp.svg');
+    panel.webview.html = this.html();
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((m: ViewMessage) => void this.onMessage(m)),
+      panel.onDidChangeViewState(() => this.deps.poller.hold(`panel:${key}`, panel.visible)),
+    );
+    if (!staticSource) {
+      this.disposables.push(deps.poller.onDidChangeRun((r) => { if (r.run_id === key) this.update(r); }));
+      deps.poller.hold(`panel:${key}`, panel.visible);
+    }
+  }
+
+  get runId(): string | undefined { return this.staticSource ? undefined : this.key; }
+
+  onDidReport(fn: (r: RenderReport) => void): vscode.Disposable {
+    this.reportListeners.add(fn);
+    return { dispose: () => this.reportListeners.delete(fn) };
+  }
+
+  private html(): string {
+    const w = this.panel.webview;
+    const nonce = randomBytes(16).toString('base64');
+    const script = w.asWebviewUri(vscode.Uri.joinPath(this.deps.context.extensionUri, 'dist', 'webview', 'runView.js'));
+    const css = w.asWebviewUri(vscode.Uri.joinPath(this.deps.context.extensionUri, 'media', 'runView.css'));
+    const csp = `default-src 'none'; img-src ${w.cspSource} data:; style-src ${w.cspSource}; script-src 'nonce-${nonce}'; font-src ${w.cspSource};`;
+    return `<!DOCTYPE html>
+<html lang="en"><head>
+<meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${css}">
+<title>Run</title>
+</head><body>
+<div id="layout">
+  <div id="left">
+    <div id="toolbar" role="toolbar" aria-label="Run actions">
+      <input id="search" type="search" placeholder="Search steps (/)" aria-label="Search steps">
+      <button id="zoom-in" aria-label="Zoom in">+</button><button id="zoom-out" aria-label="Zoom out">−</button><button id="zoom-fit" aria-label="Fit">Fit</button>
+      <button data-action="refresh">Refresh</button>
+      <button data-action="terminate">Terminate</button><button data-action="retry">Retry</button><button data-action="clone">Clone</button>
+      <button data-action="archive">Archive</button><button data-action="openWeb">Open in KFP</button><button data-action="copyRunId">Copy run ID</button>
+    </div>
+    <svg id="graph" role="img" aria-label="Pipeline graph"><defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker></defs></svg>
+  </div>
+  <div id="right">
+    <div id="summary" aria-live="polite"></div>
+    <div id="failed"></div>
+    <div id="details"></div>
+    <h3>Steps <span id="table-count" class="muted"></span></h3>
+    <table id="tasks" aria-label="Steps and their states"><thead><tr><th scope="col">Step</th><th scope="col">State</th><th scope="col">Pod</th></tr></thead><tbody></tbody></table>
+    <div id="table-more"></div>
+  </div>
+</div>
+<script nonce="${nonce}" src="${script}"></script>
+</body></html>`;
+  }
+
+  /** Selects a step, as a click in the graph would (scripts and tests). */
+  select(nodeId: string): void { this.post({ type: 'select', nodeId }); }
+
+  /** Resolves with the next report the webview sends that satisfies `pred`. */
+  nextReport(pred: (r: RenderReport) => boolean, timeoutMs = 15_000): Promise<RenderReport> {
+    if (this.lastReport && pred(this.lastReport)) return Promise.resolve(this.lastReport);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => { sub.dispose(); reject(new Error(`no matching report within ${timeoutMs} ms; last: ${JSON.stringify(this.lastReport)}`)); }, timeoutMs);
+      const sub = this.onDidReport((r) => { if (pred(r)) { clearTimeout(timer); sub.dispose(); resolve(r); } });
+    });
+  }
+
+  /** Fetches the run (or reads the static spec) and builds the graph. */
+  async load(): Promise<void> {
+    try {
+      if (this.staticSource) {
+        this.graph = buildGraph(this.staticSource.spec);
+        this.panel.title = `Graph: ${this.staticSource.title}`;
+      } else {
+        const client = await this.deps.endpoints.getClient();
+        const run = await client.getRun(this.key);
+        this.run = run;
+        this.panel.title = `Run: ${run.display_name ?? run.run_id}`;
+        const wf = (run.pipeline_spec as JsonObject | undefined)?.workflow_manifest as JsonObject | undefined;
+        if (wf) {
+          const v1 = graphFromWorkflow(wf as Parameters<typeof graphFromWorkflow>[0]);
+          this.graph = v1.graph;
+          this.graphState = v1.state;
+        } else {
+          let spec = run.pipeline_spec;
+          if (!isIrSpec(spec) && run.pipeline_version_reference?.pipeline_version_id) {
+            spec = (await client.getPipelineVersion(run.pipeline_version_reference.pipeline_id ?? '', run.pipeline_version_reference.pipeline_version_id)).pipeline_spec;
+          }
+          if (!spec || !isIrSpec(spec)) throw new Error('The server sent no pipeline spec for this run, so there is no graph to draw.');
+          this.graph = buildGraph(spec);
+          this.graphState = mergeTaskDetails(this.graph, run.run_details?.task_details ?? []);
+        }
+        this.deps.poller.watch(run);
+      }
+      if (this.ready) this.sendInit();
+    } catch (e) {
+      log().error(`Run view ${this.key}: ${errorText(e)}`);
+      this.post({ type: 'error', message: errorText(e) });
+    }
+  }
+
+  private sendInit(): void {
+    if (!this.graph) return;
+    const { states, iterations } = viewStates(this.graphState);
+    this.sent = states;
+    const run = this.run ? runSummary(this.run) : { name: this.staticSource?.title ?? '', static: true };
+    this.post({ type: 'init', run, graph: viewGraph(this.graph), states, iterations });
+  }
+
+  /** A new version of the run from the poller: send only what changed. */
+  update(run: Run): void {
+    if (!this.graph) return;
+    this.run = run;
+    const wf = (run.pipeline_spec as JsonObject | undefined)?.workflow_manifest as JsonObject | undefined;
+    this.graphState = wf ? graphFromWorkflow(wf as Parameters<typeof graphFromWorkflow>[0]).state : mergeTaskDetails(this.graph, run.run_details?.task_details ?? []);
+    const { states, iterations } = viewStates(this.graphState);
+    const changed = diffStates(this.sent, states);
+    this.sent = states;
+    this.post({ type: 'states', run: runSummary(run), states: changed, iterations });
+    this.logs.runChanged(run, this.graphState);
+  }
+
+  private post(m: HostMessage): void {
+    if (this.ready) void this.panel.webview.postMessage(m);
+  }
+
+  private async onMessage(m: ViewMessage): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        this.sendInit();
+        break;
+      case 'select':
+        if (this.run && this.graphState) void this.logs.select(this.run, this.graphState, m.nodeId);
+        break;
+      case 'rendered':
+        this.lastReport = m.report;
+        for (const l of this.reportListeners) l(m.report);
+        break;
+      case 'openLog':
+        if (this.runId) await vscode.commands.executeCommand('kfp.run.openLog', { runId: this.runId, nodeId: m.nodeId });
+        break;
+      case 'copy':
+        await vscode.env.clipboard.writeText(m.text);
+        break;
+      case 'action':
+        if (m.action === 'refresh') { await this.load(); if (this.run) this.update(this.run); break; }
+        if (!this.runId) break;
+        await vscode.commands.executeCommand({
+          terminate: 'kfp.run.terminate', retry: 'kfp.run.retry', clone: 'kfp.run.clone', archive: 'kfp.item.archive',
+          openWeb: 'kfp.item.openInBrowser', copyRunId: 'kfp.item.copyId',
+        }[m.action], { kind: 'run', id: this.runId, name: this.run?.display_name });
+        break;
+    }
+  }
+
+  /** After an action that changes the run: fetch it now rather than at the next poll. */
+  async refreshNow(): Promise<void> {
+    if (!this.runId) return;
+    const client = await this.deps.endpoints.getClient();
+    const run = await client.getRun(this.runId);
+    this.update(run);
+    if (!isFinished(run.state)) this.deps.poller.watch(run);
+  }
+
+  dispose(): void {
+    RunPanel.panels.delete(this.key);
+    this.deps.poller.hold(`panel:${this.key}`, false);
+    this.logs.dispose();
+    this.disposables.forEach((d) => d.dispose());
+    this.panel.dispose();
+  }
+}

@@ -1,0 +1,174 @@
+// The run view inside VS Code: a running run, live states, a step's logs
+// followed through the Kubernetes API (kubeconfig pointing at the emulator),
+// a dropped log stream, archived logs, actions, large runs, static graphs.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { KfpEmulator } from '../../emulator/server';
+import { parsePipelineText } from '../../../src/core/pipeline/spec';
+import type { JsonObject } from '../../../src/core/kfp/types';
+import { addEndpoint, api, clearEndpoints, emulator, run, waitFor } from './helpers';
+
+const ROOT = path.resolve(__dirname, '../../../..');
+const hello = () => parsePipelineText(fs.readFileSync(path.join(ROOT, 'test/fixtures/pipelines/hello_pipeline.yaml'), 'utf8')).spec!;
+
+export function fanOut(name = 'fan-out'): JsonObject {
+  return {
+    pipelineInfo: { name }, schemaVersion: '2.1.0', sdkVersion: 'kfp-2.7.0',
+    root: { dag: { tasks: {
+      prepare: { componentRef: { name: 'comp-step' }, taskInfo: { name: 'prepare' } },
+      'for-loop-1': { componentRef: { name: 'comp-for-loop-1' }, taskInfo: { name: 'for-loop-1' }, dependentTasks: ['prepare'], parameterIterator: { itemInput: 'pipelinechannel--item', items: { inputParameter: 'pipelinechannel--items' } } },
+    } } },
+    components: {
+      'comp-step': { executorLabel: 'exec-step' },
+      'comp-for-loop-1': { dag: { tasks: {
+        train: { componentRef: { name: 'comp-step' }, taskInfo: { name: 'train' } },
+        evaluate: { componentRef: { name: 'comp-step' }, taskInfo: { name: 'evaluate' }, dependentTasks: ['train'] },
+      } } },
+    },
+    deploymentSpec: { executors: { 'exec-step': { container: { image: 'python:3.11', command: ['python'] } } } },
+  } as unknown as JsonObject;
+}
+
+describe('the run view', () => {
+  let emu: KfpEmulator;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kfp-rv-'));
+  const savedKube = process.env.KUBECONFIG;
+  before(async () => {
+    await clearEndpoints();
+    emu = await emulator({ seed: 'none', runDurationMs: 30_000, logLinesPerSecond: 10 });
+    await addEndpoint('emu', emu.url);
+    // A kubeconfig whose cluster is the emulator's Kubernetes-style routes.
+    const kc = path.join(dir, 'kubeconfig');
+    fs.writeFileSync(kc, ['apiVersion: v1', 'kind: Config', 'current-context: emu', `clusters: [{name: emu, cluster: {server: "${emu.url}", insecure-skip-tls-verify: true}}]`, 'users: [{name: u, user: {token: t}}]', 'contexts: [{name: emu, context: {cluster: emu, user: u, namespace: kubeflow}}]'].join('\n'));
+    process.env.KUBECONFIG = kc;
+  });
+  after(async () => {
+    process.env.KUBECONFIG = savedKube;
+    assert.deepEqual(emu.violations, []);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await clearEndpoints();
+    await emu.stop();
+  });
+
+  async function startRun(name: string, spec: JsonObject = hello()): Promise<string> {
+    const r = await run('kfp.pipeline.run', { file: writeSpec(name, spec), mode: 'direct', openRun: false, runName: name });
+    assert.equal(r.ok, true, r.error);
+    return (r.run as { run_id: string }).run_id;
+  }
+  function writeSpec(name: string, spec: JsonObject): string {
+    const f = path.join(dir, `${name}.yaml`);
+    fs.writeFileSync(f, JSON.stringify(spec));
+    return f;
+  }
+
+  it('opens a running run, shows its graph and table, and sees states change', async () => {
+    const id = await startRun('live');
+    emu.clock.advance(5_000);
+    const r = await run('kfp.run.open', id);
+    assert.equal(r.ok, true, r.error);
+    const a = await api();
+    const panel = a.runPanels.get(id)!;
+    const first = await panel.nextReport((x) => x.tableRows === 2);
+    assert.equal(first.states.RUNNING, 1, JSON.stringify(first));
+    emu.clock.advance(40_000);
+    await a.poller.pollNow();
+    const later = await panel.nextReport((x) => x.states.SUCCEEDED === 2);
+    assert.ok(later.ms < 1000);
+  });
+
+  it('follows a running step\'s log through the Kubernetes API, surviving a dropped stream', async () => {
+    const id = await startRun('logs');
+    emu.clock.advance(3_000);
+    await run('kfp.run.open', id);
+    const a = await api();
+    const panel = a.runPanels.get(id)!;
+    await panel.nextReport((x) => x.tableRows === 2);
+    emu.addFault({ match: '/log$', dropAfterMs: 300, count: 1 });
+    panel.select('root/say-hello'); // not cached: the emulator decides caching per pipeline and step
+    const tick = setInterval(() => emu.clock.advance(500), 50);
+    try {
+      const following = await panel.nextReport((x) => Boolean(x.log?.info.includes('Kubernetes API') && x.log.info.includes('following')));
+      assert.match(following.log!.info, /from the Kubernetes API/);
+      const done = await panel.nextReport((x) => Boolean(x.log && !x.log.info.includes('following') && x.log.lines > 20), 30_000);
+      // Every line once: the last line says done, and the count matches the emulator's log.
+      const resumed = emu.requests.filter((q) => q.url.includes('/log?') && q.url.includes('sinceTime='));
+      assert.ok(resumed.length >= 1, 'the stream was resumed');
+      assert.match(done.log!.info, /from the Kubernetes API · \d+ lines/);
+    } finally { clearInterval(tick); }
+  });
+
+  it('shows the archived log of a step whose pod is gone, and opens the whole log as a document', async () => {
+    const id = await startRun('archived');
+    emu.clock.advance(60_000 + 700_000);
+    await run('kfp.run.open', id);
+    const a = await api();
+    const panel = a.runPanels.get(id)!;
+    await panel.nextReport((x) => x.states.SUCCEEDED === 2);
+    emu.addFault({ match: '/k8s/pod/logs$', status: 500, body: 'Could not get main container logs: Error: pod not found', count: 1 });
+    panel.select('root/shout');
+    const rep = await panel.nextReport((x) => Boolean(x.log?.info.includes('log archive')));
+    assert.ok(rep.log!.lines > 10);
+    const doc = await run('kfp.run.openLog', { runId: id, nodeId: 'root/shout' });
+    assert.equal(doc.ok, true, doc.error);
+    const text = vscode.workspace.textDocuments.find((d) => d.uri.toString() === doc.uri)!.getText();
+    assert.match(text, /^# Log of root\/shout/);
+    assert.match(text, /\[shout\] done/);
+  });
+
+  it('lists failed steps first and terminates, retries and clones runs', async () => {
+    const failing = await startRun('will-fail');
+    emu.clock.advance(40_000);
+    await run('kfp.run.open', failing);
+    const a = await api();
+    const rep = await a.runPanels.get(failing)!.nextReport((x) => x.failed.length === 1);
+    assert.deepEqual(rep.failed, ['root/shout']);
+    const retried = await run('kfp.run.retry', { runId: failing });
+    assert.equal(retried.ok, true, retried.error);
+    const live = await startRun('to-stop');
+    emu.clock.advance(3_000);
+    const t = await run('kfp.run.terminate', { runId: live }, { skipConfirmation: true });
+    assert.equal(t.ok, true, t.error);
+    emu.clock.advance(2_000);
+    assert.equal(emu.runs.find((x) => x.id === live)!.plan.at(-1)!.state, 'CANCELED');
+    const c = await run('kfp.run.clone', { runId: live, parameters: { recipient: 'clone' } });
+    assert.equal(c.ok, true, c.error);
+    assert.equal(emu.runs.find((x) => x.id === c.runId)!.parameters!.recipient, 'clone');
+  });
+
+  it('opens a run of 5,000 steps with its loop collapsed into counts, and pages the table', async () => {
+    const big = await emulator({ seed: 'none', runDurationMs: 60_000, loopIterations: 2_500 });
+    try {
+      await addEndpoint('big', big.url);
+      const r = await run('kfp.pipeline.run', { file: writeSpec('fan-out', fanOut()), mode: 'direct', openRun: false, runName: 'big' });
+      big.clock.advance(30_000);
+      const started = Date.now();
+      await run('kfp.run.open', (r.run as { run_id: string }).run_id);
+      const a = await api();
+      const rep = await a.runPanels.get((r.run as { run_id: string }).run_id)!.nextReport((x) => x.tableRows > 0, 60_000);
+      console.log(`      (5,001 steps: first report after ${Date.now() - started} ms; render ${rep.ms.toFixed(0)} ms; ${rep.visibleNodes} nodes drawn)`);
+      assert.ok(rep.visibleNodes <= 3, `the loop is one node (${rep.visibleNodes})`);
+      assert.equal(rep.tableRows, 300, 'the table shows a page');
+      // Iterations appear as they start (their number is known only at run time); at the end all 5,001 steps are there.
+      big.clock.advance(60_000);
+      await a.poller.pollNow();
+      const done = await a.runPanels.get((r.run as { run_id: string }).run_id)!.nextReport((x) => x.states.SUCCEEDED === 5_001, 60_000);
+      console.log(`      (5,001 steps: status update of all steps applied in ${done.ms.toFixed(0)} ms)`);
+    } finally {
+      await run('kfp.endpoint.select', 'emu');
+      await big.stop();
+    }
+  });
+
+  it('draws the graph of a pipeline that has not run', async () => {
+    const r = await run('kfp.pipeline.showGraph', { file: path.join(ROOT, 'test/fixtures/pipelines/hello_pipeline.yaml') });
+    assert.equal(r.ok, true, r.error);
+    const a = await api();
+    const panel = [...a.runPanels.values()].find((p) => p.key.startsWith('static:'))!;
+    const rep = await panel.nextReport((x) => x.visibleNodes === 2);
+    assert.equal(rep.states.NOT_STARTED, 2);
+    await waitFor(() => panel.panel.title.includes('hello-pipeline'), 'the title');
+  });
+});
