@@ -123,6 +123,36 @@ async function uiChecks(): Promise<{ passed: number; failed: number }> {
           await check('the status bar names the active endpoint', async () => {
             await page.locator('.statusbar-item', { hasText: 'KFP: emulator' }).first().waitFor({ timeout: 10_000 });
           });
+          await check('the run view shows a task name containing HTML as text, under a nonce CSP', async () => {
+            const evil = '<img src=x onerror="window.__pwned=1">';
+            const spec = { pipelineInfo: { name: 'evil' }, schemaVersion: '2.1.0', root: { dag: { tasks: { evil: { componentRef: { name: 'comp-e' }, taskInfo: { name: evil } } } } }, components: { 'comp-e': { executorLabel: 'exec-e' } }, deploymentSpec: { executors: { 'exec-e': { container: { image: 'alpine' } } } } };
+            const res = await fetch(`${emulator.url}/apis/v2beta1/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ display_name: `run ${evil}`, pipeline_spec: spec }) });
+            const runId = ((await res.json()) as { run_id: string }).run_id;
+            emulator.clock.advance(3_000);
+            await page.keyboard.press('F1');
+            const input = page.locator('.quick-input-widget input');
+            await input.fill('>Kubeflow Pipelines: Open Run');
+            await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Kubeflow Pipelines: Open Run' }).first().waitFor({ timeout: 10_000 });
+            await input.press('Enter');
+            await page.locator('.quick-input-widget', { hasText: 'Run ID' }).waitFor({ timeout: 10_000 });
+            await input.fill(runId);
+            await input.press('Enter');
+            let frame: import('playwright-core').Frame | undefined;
+            for (let i = 0; i < 100 && !frame; i++) {
+              for (const f of page.frames()) if (await f.locator('#graph').count().catch(() => 0)) frame = f;
+              if (!frame) await page.waitForTimeout(200);
+            }
+            if (!frame) throw new Error('the run view did not open');
+            await frame.locator('#tasks tbody tr[data-task-id="root/evil"]').waitFor({ timeout: 20_000 });
+            const shown = await frame.locator('#tasks tbody tr[data-task-id="root/evil"] button').textContent();
+            if (shown !== evil) throw new Error(`the name is shown as ${JSON.stringify(shown)}`);
+            if (await frame.locator('img').count()) throw new Error('an <img> element was created from the name');
+            if (await frame.evaluate("Boolean(window.__pwned)")) throw new Error('the name ran as code');
+            const csp = await frame.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+            if (!csp || !/script-src 'nonce-[^']+'/.test(csp) || /unsafe-(eval|inline)/.test(csp)) throw new Error(`CSP: ${csp}`);
+            await page.waitForTimeout(500);
+            await page.screenshot({ path: path.join(shots, 'run-view.png') });
+          });
         }
         await page.screenshot({ path: path.join(shots, `${scenario}.png`) });
       } finally {
