@@ -7,11 +7,15 @@ import * as path from 'node:path';
 import { chromium } from 'playwright-core';
 import { KfpEmulator } from '../test/emulator/server';
 import { benchScanner } from './scanner';
+import { benchRunView } from './runView';
 import { CHROMIUM, CHROMIUM_ARGS, copyWorkspace, ROOT, startServer, workbenchUrl } from '../test/integration/harness';
 
 async function main(): Promise<void> {
   console.log('Pipeline scanner (Node, one core), target: well under a keystroke (< 16 ms):');
   for (const [k, v] of benchScanner()) console.log(`  ${k.padEnd(70)} ${v}`);
+  console.log('');
+  console.log('Run view in headless Chromium (webview bundle fed the extension\'s messages):');
+  for (const [k, v] of await benchRunView()) console.log(`  ${k.padEnd(70)} ${v}`);
   console.log('');
   const emulator = new KfpEmulator({ extraRuns: 10_000, validate: false });
   const emulatorUrl = await emulator.start();

@@ -1,0 +1,113 @@
+// Run view figures in headless Chromium (the webview bundle in a plain page,
+// fed the same messages the extension sends): first paint and JS heap for runs
+// of 50, 500 and 5,000 steps, beside a flat dagre layout of the same graph (what
+// the KFP web UI draws), and the time to apply a status update of every step.
+import * as path from 'node:path';
+import * as esbuild from 'esbuild';
+import { chromium } from 'playwright-core';
+import { buildGraph } from '../src/core/graph/model';
+import { mergeTaskDetails } from '../src/core/graph/runState';
+import { viewGraph, viewStates } from '../src/core/runView/viewModel';
+import type { JsonObject } from '../src/core/kfp/types';
+import { buildWorkflow, taskDetails } from '../test/emulator/workflow';
+import { CHROMIUM, CHROMIUM_ARGS, ROOT } from '../test/integration/harness';
+
+// These run inside the page (page.evaluate), where the browser provides them.
+declare const window: { postMessage(m: unknown, origin: string): void };
+declare const document: { querySelectorAll(selector: string): { length: number } };
+declare function requestAnimationFrame(cb: () => void): number;
+
+function fanOut(): JsonObject {
+  return {
+    pipelineInfo: { name: 'fan-out' }, root: { dag: { tasks: {
+      prepare: { componentRef: { name: 'comp-step' }, taskInfo: { name: 'prepare' } },
+      'for-loop-1': { componentRef: { name: 'comp-for-loop-1' }, taskInfo: { name: 'for-loop-1' }, dependentTasks: ['prepare'], parameterIterator: { itemInput: 'x', items: { inputParameter: 'items' } } },
+    } } },
+    components: { 'comp-step': { executorLabel: 'exec-step' }, 'comp-for-loop-1': { dag: { tasks: { train: { componentRef: { name: 'comp-step' }, taskInfo: { name: 'train' } }, evaluate: { componentRef: { name: 'comp-step' }, taskInfo: { name: 'evaluate' }, dependentTasks: ['train'] } } } } },
+    deploymentSpec: { executors: { 'exec-step': { container: { image: 'python:3.11' } } } },
+  } as unknown as JsonObject;
+}
+
+const BODY = `<div id="layout"><div id="left"><div id="toolbar"><input id="search"><button id="zoom-in"></button><button id="zoom-out"></button><button id="zoom-fit"></button></div>
+<svg id="graph" style="width:900px;height:700px"></svg></div><div id="right"><div id="summary"></div><div id="failed"></div><div id="details"></div><span id="table-count"></span>
+<table id="tasks"><tbody></tbody></table><div id="table-more"></div></div></div>`;
+
+export async function benchRunView(): Promise<Array<[string, string]>> {
+  const view = await esbuild.build({ entryPoints: [path.join(ROOT, 'src/webview/runView/main.ts')], bundle: true, minify: true, format: 'iife', platform: 'browser', write: false });
+  const flat = await esbuild.build({ entryPoints: [path.join(ROOT, 'bench/browser/flatDagre.ts')], bundle: true, minify: true, format: 'iife', platform: 'browser', write: false });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const rows: Array<[string, string]> = [];
+  try {
+    for (const iters of [25, 250, 2_500]) {
+      const spec = fanOut();
+      const graph = buildGraph(spec);
+      const half = mergeTaskDetails(graph, taskDetails(buildWorkflow(spec, 'bench-run', 0, 100_000, 0.5, false, iters), 'bench-run'));
+      const full = mergeTaskDetails(graph, taskDetails(buildWorkflow(spec, 'bench-run', 0, 100_000, 1, false, iters), 'bench-run'));
+      const tasks = 1 + 2 * iters;
+      const init = { type: 'init', run: { name: 'bench', runId: 'bench-run', state: 'RUNNING' }, graph: viewGraph(graph), ...viewStates(full) };
+      const update = { type: 'states', run: { name: 'bench', state: 'SUCCEEDED' }, ...viewStates(half) };
+
+      // This extension's run view.
+      const page = await browser.newPage();
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Performance.enable');
+      await page.setContent(`<html><body>${BODY}</body></html>`);
+      await page.evaluate(() => {
+        const w = window as unknown as { reports: unknown[]; acquireVsCodeApi: () => unknown };
+        w.reports = [];
+        w.acquireVsCodeApi = () => ({ postMessage: (m: { type: string; report?: unknown }) => { if (m.type === 'rendered') w.reports.push(m.report); }, getState: () => undefined, setState: () => undefined });
+      });
+      await page.addScriptTag({ content: view.outputFiles[0].text });
+      const paint = await page.evaluate((msg) => new Promise<number>((resolve) => {
+        const t0 = performance.now();
+        window.postMessage(msg, '*');
+        requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - t0)));
+      }), init);
+      await cdp.send('HeapProfiler.collectGarbage');
+      const metrics = (await cdp.send('Performance.getMetrics')).metrics;
+      const heap = (metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0) / 1048576;
+      const domNodes = metrics.find((m) => m.name === 'Nodes')?.value ?? 0;
+      const upd = await page.evaluate((msg) => new Promise<number>((resolve) => {
+        const w = window as unknown as { reports: Array<{ ms: number }> };
+        const n = w.reports.length;
+        window.postMessage(msg, '*');
+        const wait = () => (w.reports.length > n ? resolve(w.reports[w.reports.length - 1].ms) : setTimeout(wait, 5));
+        wait();
+      }), update);
+      const drawn = await page.evaluate(() => document.querySelectorAll('#graph .node').length);
+      await page.close();
+
+      // The same graph drawn flat, every step a node (the KFP web UI's way).
+      const leaves: string[] = [];
+      const edges: Array<[string, string]> = [];
+      leaves.push('prepare');
+      for (let i = 0; i < iters; i++) { leaves.push(`train-${i}`, `evaluate-${i}`); edges.push(['prepare', `train-${i}`], [`train-${i}`, `evaluate-${i}`]); }
+      const fpage = await browser.newPage();
+      const fcdp = await fpage.context().newCDPSession(fpage);
+      await fcdp.send('Performance.enable');
+      await fpage.setContent('<html><body></body></html>');
+      await fpage.addScriptTag({ content: flat.outputFiles[0].text });
+      const flatMs = await fpage.evaluate(({ n, e }) => new Promise<number>((resolve) => {
+        const t0 = performance.now();
+        (window as unknown as { flatRender: (a: string[], b: Array<[string, string]>) => number }).flatRender(n, e);
+        requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - t0)));
+      }), { n: leaves, e: edges });
+      await fcdp.send('HeapProfiler.collectGarbage');
+      const fmetrics = (await fcdp.send('Performance.getMetrics')).metrics;
+      const flatHeap = (fmetrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0) / 1048576;
+      const flatDom = fmetrics.find((m) => m.name === 'Nodes')?.value ?? 0;
+      await fpage.close();
+
+      rows.push([`${tasks} steps: this view, first paint / JS heap / DOM nodes (${drawn} graph nodes)`, `${paint.toFixed(0)} ms / ${heap.toFixed(1)} MiB / ${domNodes}`]);
+      rows.push([`${tasks} steps: flat dagre of every step (KFP UI way), same figures`, `${flatMs.toFixed(0)} ms / ${flatHeap.toFixed(1)} MiB / ${flatDom}`]);
+      rows.push([`${tasks} steps: status update of every step`, `${upd.toFixed(1)} ms`]);
+    }
+  } finally {
+    await browser.close();
+  }
+  return rows;
+}
+
+if (require.main === module) {
+  void benchRunView().then((rows) => { for (const [k, v] of rows) console.log(`  ${k.padEnd(64)} ${v}`); });
+}
