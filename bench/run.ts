@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { chromium } from 'playwright-core';
 import { KfpEmulator } from '../test/emulator/server';
 import { benchScanner } from './scanner';
+import { parsePipelineText } from '../src/core/pipeline/spec';
 import { benchRunView } from './runView';
 import { CHROMIUM, CHROMIUM_ARGS, copyWorkspace, ROOT, startServer, workbenchUrl } from '../test/integration/harness';
 
@@ -19,8 +20,14 @@ async function main(): Promise<void> {
   console.log('');
   const emulator = new KfpEmulator({ extraRuns: 10_000, validate: false });
   const emulatorUrl = await emulator.start();
+  // A second emulator with one finished run whose first step wrote about 100 MB of log.
+  const logEmu = new KfpEmulator({ seed: 'none', validate: false, runDurationMs: 120_000, logLinesPerSecond: 25_000 });
+  const logEmuUrl = await logEmu.start();
+  const spec = parsePipelineText(fs.readFileSync(path.join(ROOT, 'test/fixtures/pipelines/hello_pipeline.yaml'), 'utf8')).spec!;
+  const created = await (await fetch(`${logEmuUrl}/apis/v2beta1/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ display_name: 'big log', pipeline_spec: spec }) })).json() as { run_id: string };
+  logEmu.clock.advance(130_000);
   const resultsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kfp-bench-')), 'results.json');
-  const server = await startServer({ settings: { 'security.workspace.trust.enabled': false }, env: { KFP_BENCH_EMULATOR: emulatorUrl, KFP_BENCH_RESULTS: resultsFile } });
+  const server = await startServer({ settings: { 'security.workspace.trust.enabled': false }, env: { KFP_BENCH_EMULATOR: emulatorUrl, KFP_BENCH_RESULTS: resultsFile, KFP_BENCH_LOG_EMULATOR: logEmuUrl, KFP_BENCH_LOG_RUN: created.run_id } });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const workspace = copyWorkspace();
   try {
@@ -47,6 +54,8 @@ async function main(): Promise<void> {
       [`heap after paging through all (${r.rowsShown} rows shown, ${r.pageThroughAllMs} ms)`, `+${r.heapAfterPagingAllMb} MiB`, 'grows with what is shown'],
       ['heap after Refresh drops them', `+${r.heapAfterRefreshMb} MiB`, 'back to what is shown'],
       ['explorer state after Refresh', String(r.retained), ''],
+      [`open a ${r.bigLogMb} MiB step log in an editor`, `${r.bigLogOpenMs} ms`, 'to the first screen'],
+      ['extension host heap with that document open / after closing it', `+${r.bigLogHeapMb} / +${r.bigLogHeapAfterCloseMb} MiB`, ''],
     ];
     for (const [k, v, t] of rows) console.log(`  ${k.padEnd(70)} ${v.padEnd(24)} ${t}`);
     fs.mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
@@ -55,6 +64,7 @@ async function main(): Promise<void> {
     await browser.close();
     await server.stop();
     await emulator.stop();
+    await logEmu.stop();
     fs.rmSync(workspace, { recursive: true, force: true });
   }
 }

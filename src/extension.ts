@@ -25,7 +25,7 @@ import { PipelineCodeLensProvider, PipelineSymbolProvider, trackActiveEditor } f
 import { WorkspacePipelinesProvider } from './pipelines/workspacePipelines';
 import { registerRunCommands } from './commands/runCommands';
 import { RunPanel, VIEW_TYPE } from './runView/runPanel';
-import { LogDocuments, LOG_SCHEME } from './runView/logDocuments';
+import { LogFileSystem, LOG_SCHEME } from './runView/logDocuments';
 import { log } from './logging';
 
 /** What the extension hands to other extensions and to its own integration tests. */
@@ -96,8 +96,9 @@ export function activate(context: vscode.ExtensionContext): KfpExtensionApi {
 
   // The run view: graph, live state, step details and logs.
   const runDeps = { context, endpoints, poller };
+  const logFs = new LogFileSystem(endpoints);
   context.subscriptions.push(
-    vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, new LogDocuments(endpoints)),
+    vscode.workspace.registerFileSystemProvider(LOG_SCHEME, logFs, { isReadonly: true, isCaseSensitive: true }),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
         const runId = (state as { runId?: string } | undefined)?.runId;
@@ -107,7 +108,7 @@ export function activate(context: vscode.ExtensionContext): KfpExtensionApi {
     }),
     { dispose: () => [...RunPanel.panels.values()].forEach((p) => p.dispose()) },
   );
-  registerRunCommands(services, runDeps, compiler);
+  registerRunCommands(services, runDeps, compiler, logFs);
 
   return { explorer, endpoints, poller, treeView, workspacePipelines, runPanels: RunPanel.panels };
 }

@@ -70,6 +70,21 @@ export async function run(): Promise<void> {
   results.heapAfterRefreshMb = +(heapMb() - heap0).toFixed(2);
   const ex = api.explorer as unknown as { paged: Map<string, unknown>; runNodes: Map<string, unknown> };
   results.retained = `paged=${ex.paged.size} runNodes=${ex.runNodes.size} watched=${api.poller.watchedCount}`;
+  // A step with a very large log, opened as a document.
+  if (process.env.KFP_BENCH_LOG_RUN) {
+    await cfg.update('endpoints', [{ name: 'bench', url: emulatorUrl }, { name: 'biglog', url: process.env.KFP_BENCH_LOG_EMULATOR! }], vscode.ConfigurationTarget.Global);
+    await cfg.update('activeEndpoint', 'biglog', vscode.ConfigurationTarget.Global);
+    const before = heapMb();
+    const t = performance.now();
+    const r = await vscode.commands.executeCommand<{ ok: boolean; uri?: string; bytes?: number; error?: string }>('kfp.run.openLog', { runId: process.env.KFP_BENCH_LOG_RUN, nodeId: 'root/say-hello' });
+    results.bigLogOpenMs = +(performance.now() - t).toFixed(0);
+    const editorUri = vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((tab) => (tab.input as { uri?: vscode.Uri } | undefined)?.uri?.toString()).find((u) => u === r.uri);
+    results.bigLogMb = r.ok && editorUri ? +((r.bytes ?? 0) / 1048576).toFixed(1) : `not opened: ${r.error ?? 'no editor tab'}`;
+    results.bigLogHeapMb = +(heapMb() - before).toFixed(1);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await new Promise((res) => setTimeout(res, 1000));
+    results.bigLogHeapAfterCloseMb = +(heapMb() - before).toFixed(1);
+  }
   results.vscodeVersion = vscode.version;
   fs.writeFileSync(out, JSON.stringify(results, null, 2));
 }

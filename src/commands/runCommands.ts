@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { parseParameterValue, parsePipelineText, pipelineParameters, formatParameterValue } from '../core/pipeline/spec';
 import type { JsonValue, Run } from '../core/kfp/types';
 import { RunPanel, RunPanelDeps } from '../runView/runPanel';
-import { logUri } from '../runView/logDocuments';
+import { logUri, LogFileSystem } from '../runView/logDocuments';
 import { SubmitFlow } from '../pipelines/submitFlow';
 import type { PipelineCompiler } from '../pipelines/compiler';
 import { cancelled, register, scriptOptions, Services, toRef, UserError } from './common';
@@ -17,7 +17,7 @@ function runIdOf(arg: unknown): string {
   return toRef(arg, ['run']).id;
 }
 
-export function registerRunCommands(s: Services, deps: RunPanelDeps, compiler: PipelineCompiler): void {
+export function registerRunCommands(s: Services, deps: RunPanelDeps, compiler: PipelineCompiler, logFs: LogFileSystem): void {
   register(s, 'kfp.run.open', async (arg?: unknown) => {
     let id: string | undefined;
     try { id = runIdOf(arg); } catch { /* ask */ }
@@ -89,10 +89,9 @@ export function registerRunCommands(s: Services, deps: RunPanelDeps, compiler: P
     const a = (arg ?? {}) as { runId?: string; nodeId?: string };
     if (!a.runId || !a.nodeId) throw new UserError('Pass {runId, nodeId} (a step of the run view).');
     const uri = logUri(a.runId, a.nodeId, a.nodeId.split('/').pop() ?? 'step');
-    const doc = await vscode.workspace.openTextDocument(uri);
-    await vscode.languages.setTextDocumentLanguage(doc, 'log');
-    await vscode.window.showTextDocument(doc, { preview: false, viewColumn: vscode.ViewColumn.Beside });
-    return { ok: true, uri: uri.toString(), lines: doc.lineCount };
+    // vscode.open rather than openTextDocument: logs over 50 MB are not handed to extensions, but the editor opens them.
+    await vscode.commands.executeCommand('vscode.open', uri, { preview: false, viewColumn: vscode.ViewColumn.Beside });
+    return { ok: true, uri: uri.toString(), bytes: logFs.lastSize };
   });
 
   register(s, 'kfp.pipeline.showGraph', async (arg?: unknown) => {

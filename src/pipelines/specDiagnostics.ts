@@ -13,7 +13,8 @@ export class SpecDiagnostics implements vscode.Disposable {
     const check = (d: vscode.TextDocument) => this.check(d);
     this.subs.push(vscode.workspace.onDidOpenTextDocument(check), vscode.workspace.onDidSaveTextDocument(check),
       vscode.workspace.onDidCloseTextDocument((d) => this.collection.delete(d.uri)));
-    vscode.workspace.textDocuments.forEach(check);
+    // Documents already open are checked after activation, not during it.
+    setTimeout(() => vscode.workspace.textDocuments.forEach(check), 0);
   }
 
   check(doc: vscode.TextDocument): ParsedPipeline | undefined {

@@ -1,5 +1,7 @@
-// A step's whole log as a read-only document (scheme kfp-log), for search and
-// copy: fetched when opened, from the same sources as the run view.
+// A step's whole log as a read-only file (scheme kfp-log) served by a file
+// system provider, so that even very large logs (VS Code does not hand documents
+// over 50 MB to extensions) open in the editor for search and copy. The log is
+// fetched when the editor reads it, from the same sources as the run view.
 import * as vscode from 'vscode';
 import { buildGraph, isIrSpec } from '../core/graph/model';
 import { graphFromWorkflow, mergeTaskDetails } from '../core/graph/runState';
@@ -11,34 +13,69 @@ import { LogSession } from './logSession';
 export const LOG_SCHEME = 'kfp-log';
 
 export function logUri(runId: string, nodeId: string, label: string): vscode.Uri {
-  return vscode.Uri.from({ scheme: LOG_SCHEME, path: `/${label.replace(/[\\/:*?"<>|#]/g, '_')}.log`, query: new URLSearchParams({ run: runId, node: nodeId }).toString() });
+  return vscode.Uri.from({ scheme: LOG_SCHEME, path: `/${encodeURIComponent(runId)}/${label.replace(/[\\/:*?"<>|#]/g, '_')}.log`, query: new URLSearchParams({ node: nodeId }).toString() });
 }
 
-export class LogDocuments implements vscode.TextDocumentContentProvider {
+export class LogFileSystem implements vscode.FileSystemProvider {
+  private readonly emitter = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
+  readonly onDidChangeFile = this.emitter.event;
+  /** The last fetch, kept briefly so that stat and read do not fetch twice. */
+  private cache?: { key: string; data: Uint8Array; at: number };
+  lastSize = 0;
+
   constructor(private readonly endpoints: EndpointManager) {}
 
-  async provideTextDocumentContent(uri: vscode.Uri, token: vscode.CancellationToken): Promise<string> {
-    const q = new URLSearchParams(uri.query);
-    const runId = q.get('run') ?? '';
-    const nodeId = q.get('node') ?? '';
-    const ac = new AbortController();
-    token.onCancellationRequested(() => ac.abort());
+  private async fetch(uri: vscode.Uri): Promise<Uint8Array> {
+    const key = uri.toString();
+    if (this.cache?.key === key && Date.now() - this.cache.at < 10_000) return this.cache.data;
+    const runId = decodeURIComponent(uri.path.split('/')[1] ?? '');
+    const nodeId = new URLSearchParams(uri.query).get('node') ?? '';
     const client = await this.endpoints.getClient();
-    const run = await client.getRun(runId, ac.signal);
+    const run = await client.getRun(runId);
     const wf = (run.pipeline_spec as JsonObject | undefined)?.workflow_manifest as JsonObject | undefined;
     let st;
     if (wf) st = graphFromWorkflow(wf as Parameters<typeof graphFromWorkflow>[0]).state;
     else {
       let spec = run.pipeline_spec;
       if (!isIrSpec(spec) && run.pipeline_version_reference?.pipeline_version_id) spec = (await client.getPipelineVersion(run.pipeline_version_reference.pipeline_id ?? '', run.pipeline_version_reference.pipeline_version_id)).pipeline_spec;
-      if (!spec) throw new Error('The run has no pipeline spec.');
+      if (!spec) throw vscode.FileSystemError.Unavailable('The run has no pipeline spec.');
       st = mergeTaskDetails(buildGraph(spec), run.run_details?.task_details ?? []);
     }
     const t = LogSession.target(this.endpoints, run, st, nodeId);
-    if ('message' in t) return `# ${t.message}\n`;
-    const parts: string[] = [];
-    let source = '';
-    for await (const b of podLog(await LogSession.sources(this.endpoints), { ...t, running: false }, ac.signal)) { source = b.source; parts.push(b.lines.join('\n')); }
-    return `# Log of ${nodeId} (pod ${t.podName}) from ${source === 'kubernetes' ? 'the Kubernetes API' : source === 'ui-server' ? 'the KFP UI server' : 'the log archive'}\n${parts.join('\n')}\n`;
+    const enc = new TextEncoder();
+    let data: Uint8Array;
+    if ('message' in t) data = enc.encode(`# ${t.message}\n`);
+    else {
+      const chunks: Uint8Array[] = [];
+      let source = '';
+      for await (const b of podLog(await LogSession.sources(this.endpoints), { ...t, running: false })) { source = b.source; chunks.push(enc.encode(b.lines.join('\n') + '\n')); }
+      const head = enc.encode(`# Log of ${nodeId} (pod ${t.podName}) from ${source === 'kubernetes' ? 'the Kubernetes API' : source === 'ui-server' ? 'the KFP UI server' : 'the log archive'}\n`);
+      const size = chunks.reduce((n, c) => n + c.length, head.length);
+      data = new Uint8Array(size);
+      data.set(head, 0);
+      let off = head.length;
+      for (const c of chunks) { data.set(c, off); off += c.length; }
+    }
+    this.cache = { key, data, at: Date.now() };
+    this.lastSize = data.length;
+    return data;
   }
+
+  async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
+    const data = await this.fetch(uri);
+    return { type: vscode.FileType.File, ctime: 0, mtime: Date.now(), size: data.length, permissions: vscode.FilePermission.Readonly };
+  }
+
+  async readFile(uri: vscode.Uri): Promise<Uint8Array> {
+    const data = await this.fetch(uri);
+    this.cache = undefined; // the editor has it now
+    return data;
+  }
+
+  watch(): vscode.Disposable { return new vscode.Disposable(() => undefined); }
+  readDirectory(): [string, vscode.FileType][] { return []; }
+  createDirectory(): void { throw vscode.FileSystemError.NoPermissions('Logs are read-only.'); }
+  writeFile(): void { throw vscode.FileSystemError.NoPermissions('Logs are read-only.'); }
+  delete(): void { throw vscode.FileSystemError.NoPermissions('Logs are read-only.'); }
+  rename(): void { throw vscode.FileSystemError.NoPermissions('Logs are read-only.'); }
 }

@@ -113,7 +113,8 @@ describe('the run view', () => {
     assert.ok(rep.log!.lines > 10);
     const doc = await run('kfp.run.openLog', { runId: id, nodeId: 'root/shout' });
     assert.equal(doc.ok, true, doc.error);
-    const text = vscode.workspace.textDocuments.find((d) => d.uri.toString() === doc.uri)!.getText();
+    const text = (await waitFor(() => vscode.workspace.textDocuments.find((d) => d.uri.toString() === doc.uri), 'the log document')).getText();
+    assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), doc.uri);
     assert.match(text, /^# Log of root\/shout/);
     assert.match(text, /\[shout\] done/);
   });
