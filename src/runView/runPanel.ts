@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { buildGraph, isIrSpec, PipelineGraph } from '../core/graph/model';
-import { graphFromWorkflow, mergeTaskDetails, RunGraphState } from '../core/graph/runState';
+import { graphFromWorkflow, mergeTaskDetails, RunGraphState, taskDetailsFromWorkflow } from '../core/graph/runState';
+import { kubeconfigConnection, workflowOfRun } from '../core/logs/podLogs';
 import type { JsonObject, Run } from '../core/kfp/types';
 import { isFinished } from '../core/kfp/types';
 import type { HostMessage, RenderReport, ViewMessage, ViewNodeState } from '../core/runView/protocol';
@@ -164,6 +165,7 @@ export class RunPanel implements vscode.Disposable {
           }
           if (!spec || !isIrSpec(spec)) throw new Error('The server sent no pipeline spec for this run, so there is no graph to draw.');
           this.graph = buildGraph(spec);
+          await this.fillFromWorkflow(run);
           this.graphState = mergeTaskDetails(this.graph, run.run_details?.task_details ?? []);
         }
         this.deps.poller.watch(run);
@@ -172,6 +174,19 @@ export class RunPanel implements vscode.Disposable {
     } catch (e) {
       log().error(`Run view ${this.key}: ${errorText(e)}`);
       this.post({ type: 'error', message: errorText(e) });
+    }
+  }
+
+  /** Without task_details from the API server, read the run's Argo Workflow through the Kubernetes API (when the kubeconfig gives access). */
+  private async fillFromWorkflow(run: Run): Promise<void> {
+    if (run.run_details?.task_details?.length || !vscode.workspace.isTrusted) return;
+    try {
+      const conn = await kubeconfigConnection(this.deps.endpoints.active()?.kubeContext);
+      if (!conn) return;
+      const wf = await workflowOfRun(conn, this.deps.endpoints.active()?.namespace || 'kubeflow', run.run_id ?? '');
+      if (wf) run.run_details = { ...run.run_details, task_details: taskDetailsFromWorkflow(wf as Parameters<typeof taskDetailsFromWorkflow>[0], run.run_id ?? '') };
+    } catch (e) {
+      log().info(`Run view ${this.key}: no workflow through the Kubernetes API: ${errorText(e)}`);
     }
   }
 

@@ -260,6 +260,7 @@ export class KfpEmulator {
     }
 
     let km: RegExpMatchArray | null;
+    if (method === 'GET' && (km = url.pathname.match(/^\/apis\/argoproj\.io\/v1alpha1\/namespaces\/([^/]+)\/workflows$/))) return send(res, this.workflows(url.searchParams));
     if (method === 'GET' && (km = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/))) return this.podLog(decodeURIComponent(km[1]), decodeURIComponent(km[2]), url.searchParams, req, res);
     const base = this.options.basePath ?? '';
     if (base && !url.pathname.startsWith(base + '/')) return send(res, { status: 404, text: '404 page not found' });
@@ -495,6 +496,24 @@ export class KfpEmulator {
       if (!fresh || fresh.plan.end !== undefined && this.clock.now() >= fresh.plan.end) { flush(); clearInterval(timer); res.end(); }
     }, 100);
     req.on('close', () => clearInterval(timer));
+  }
+
+  /** GET …/workflows?labelSelector=pipeline/runid=<id> (Kubernetes): the Argo Workflow behind a v2 run, with status.nodes. */
+  private workflows(q: URLSearchParams): Reply {
+    const sel = /^pipeline\/runid=(.+)$/.exec(q.get('labelSelector') ?? '');
+    const now = this.clock.now();
+    const items = this.runs.filter((r) => !sel || r.id === sel[1]).slice(0, sel ? 1 : 50).flatMap((r) => {
+      const view = this.workflowOf(r, now);
+      if (!view) return [];
+      const phase: Record<string, string> = { SUCCEEDED: 'Succeeded', FAILED: 'Failed', RUNNING: 'Running', PENDING: 'Pending', SKIPPED: 'Skipped', CANCELED: 'Failed' };
+      const iso2 = (ms?: number) => (ms === undefined ? undefined : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+      const nodes = Object.fromEntries(view.nodes.map((n) => [n.id, {
+        id: n.id, name: n.id === view.name ? view.name : `${view.name}.${n.display}`, displayName: n.display, type: n.pod ? 'Pod' : 'DAG', templateName: n.template,
+        phase: phase[n.state] ?? 'Running', startedAt: iso2(n.start), finishedAt: n.state === 'RUNNING' ? undefined : iso2(n.end), children: n.children.length ? n.children : undefined, message: n.error,
+      }]));
+      return [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: view.name, namespace: r.namespace ?? 'kubeflow', labels: { 'pipeline/runid': r.id } }, status: { phase: phase[m.runStateAt(r, now).state] ?? 'Running', nodes } }];
+    });
+    return { status: 200, body: { apiVersion: 'argoproj.io/v1alpha1', kind: 'WorkflowList', items } };
   }
 
   /** The archived main.log of a finished step (Argo archiveLogs), by the default key format. */

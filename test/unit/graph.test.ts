@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { buildGraph, leaves, GraphNode } from '../../src/core/graph/model';
-import { countStates, graphFromWorkflow, mergeTaskDetails } from '../../src/core/graph/runState';
+import { countStates, graphFromWorkflow, mergeTaskDetails, taskDetailsFromWorkflow } from '../../src/core/graph/runState';
+import { workflowOfRun } from '../../src/core/logs/podLogs';
 import { parsePipelineText } from '../../src/core/pipeline/spec';
 import { KfpClient } from '../../src/core/kfp/client';
 import type { JsonObject } from '../../src/core/kfp/types';
@@ -131,6 +132,25 @@ describe('run state from task_details (shaped as the real server sends them)', (
       const st2 = mergeTaskDetails(buildGraph(spec), done.run_details?.task_details ?? []);
       assert.equal(st2.nodes.get('root/shout')?.state, 'SUCCEEDED');
       assert.deepEqual(emu.violations, []);
+    } finally { await emu.stop(); }
+  });
+});
+
+describe('the Argo Workflow by its run label', () => {
+  it('gives the same run state as task_details, through the Kubernetes API', async () => {
+    const emu = new KfpEmulator({ seed: 'none', runDurationMs: 10_000 });
+    const client = new KfpClient({ baseUrl: await emu.start() });
+    try {
+      await client.connect();
+      const spec = parsePipelineText(fs.readFileSync(path.join(FIX, 'hello_pipeline.yaml'), 'utf8')).spec!;
+      const run = await client.createRun({ display_name: 'wf', pipeline_spec: spec });
+      emu.clock.advance(7_000);
+      const wf = await workflowOfRun({ server: emu.url, headers: {} }, 'kubeflow', run.run_id!);
+      assert.ok(wf);
+      const fromWf = mergeTaskDetails(buildGraph(spec), taskDetailsFromWorkflow(wf as Parameters<typeof taskDetailsFromWorkflow>[0], run.run_id!));
+      const fromApi = mergeTaskDetails(buildGraph(spec), (await client.getRun(run.run_id!)).run_details!.task_details!);
+      assert.deepEqual([...fromWf.nodes.entries()].map(([k, v]) => [k, v.state, v.podName]), [...fromApi.nodes.entries()].map(([k, v]) => [k, v.state, v.podName]));
+      assert.equal(await workflowOfRun({ server: emu.url, headers: {} }, 'kubeflow', 'no-such-run'), undefined);
     } finally { await emu.stop(); }
   });
 });

@@ -203,3 +203,21 @@ export function runSpecKind(run: Run): 'ir' | 'workflow' | 'none' {
   if (spec && (spec.root || (spec.pipeline_spec as Record<string, unknown> | undefined)?.root)) return 'ir';
   return 'none';
 }
+
+/**
+ * task_details rebuilt from the run's Argo Workflow (status.nodes), read through
+ * the Kubernetes API by its label pipeline/runid=<run id> when the user has
+ * cluster access: the same node tree, with template names that give exact pod
+ * names. Used when the API server's task_details are missing.
+ */
+export function taskDetailsFromWorkflow(workflow: { metadata?: { name?: string }; status?: { nodes?: Record<string, ArgoNode>; compressedNodes?: string } }, runId: string): PipelineTaskDetail[] {
+  const nodes = workflowNodes(workflow);
+  return Object.values(nodes).map((n) => {
+    const d: PipelineTaskDetail = { run_id: runId, task_id: n.id, display_name: n.displayName ?? n.name ?? n.id, state: PHASE[n.phase ?? ''] ?? 'PENDING' };
+    if (n.startedAt) d.start_time = n.startedAt;
+    if (n.finishedAt) d.end_time = n.finishedAt;
+    if (n.children?.length) d.child_tasks = n.children.map((c) => ({ pod_name: c }));
+    if ((n.phase === 'Failed' || n.phase === 'Error') && n.message) d.error = { message: n.message };
+    return d;
+  });
+}

@@ -185,3 +185,12 @@ export async function* podLog(src: LogSources, t: LogTarget, signal?: AbortSigna
   }
   throw new Error(`No log for ${t.podName}: ${errors.join('; ')}`);
 }
+
+/** The Argo Workflow of a run, found by its label pipeline/runid through the Kubernetes API (undefined when there is none). */
+export async function workflowOfRun(conn: K8sConnection, namespace: string, runId: string, signal?: AbortSignal): Promise<Record<string, unknown> | undefined> {
+  const url = new URL(`${conn.server}/apis/argoproj.io/v1alpha1/namespaces/${encodeURIComponent(namespace)}/workflows?labelSelector=${encodeURIComponent(`pipeline/runid=${runId}`)}`);
+  let text = '';
+  for await (const c of streamGet(url, conn, signal)) text += c.toString('utf8');
+  const list = JSON.parse(text) as { items?: Array<Record<string, unknown>> };
+  return list.items?.[0];
+}
