@@ -33,10 +33,12 @@ const BODY = `<div id="layout"><div id="left"><div id="toolbar"><input id="searc
 <table id="tasks"><tbody></tbody></table><div id="table-more"></div></div></div>`;
 
 export async function benchRunView(): Promise<Array<[string, string]>> {
+  const rows: Array<[string, string]> = [];
   const view = await esbuild.build({ entryPoints: [path.join(ROOT, 'src/webview/runView/main.ts')], bundle: true, minify: true, format: 'iife', platform: 'browser', write: false });
   const flat = await esbuild.build({ entryPoints: [path.join(ROOT, 'bench/browser/flatDagre.ts')], bundle: true, minify: true, format: 'iife', platform: 'browser', write: false });
+  const elk = await esbuild.build({ entryPoints: [path.join(ROOT, 'bench/browser/flatElk.ts')], bundle: true, minify: true, format: 'iife', platform: 'browser', write: false });
+  rows.push(['layout library size, minified: dagre / elkjs', `${(flat.outputFiles[0].text.length / 1024).toFixed(0)} KiB / ${(elk.outputFiles[0].text.length / 1024).toFixed(0)} KiB`]);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  const rows: Array<[string, string]> = [];
   try {
     for (const iters of [25, 250, 2_500]) {
       const spec = fanOut();
@@ -96,10 +98,17 @@ export async function benchRunView(): Promise<Array<[string, string]>> {
       const fmetrics = (await fcdp.send('Performance.getMetrics')).metrics;
       const flatHeap = (fmetrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0) / 1048576;
       const flatDom = fmetrics.find((m) => m.name === 'Nodes')?.value ?? 0;
+      // elkjs (layered) on the same flat graph.
+      const epage = await browser.newPage();
+      await epage.setContent('<html><body></body></html>');
+      await epage.addScriptTag({ content: elk.outputFiles[0].text });
+      const elkMs = await epage.evaluate(({ n, e }) => (window as unknown as { elkRender: (a: string[], b: Array<[string, string]>) => Promise<number> }).elkRender(n, e), { n: leaves, e: edges });
+      await epage.close();
       await fpage.close();
 
       rows.push([`${tasks} steps: this view, first paint / JS heap / DOM nodes (${drawn} graph nodes)`, `${paint.toFixed(0)} ms / ${heap.toFixed(1)} MiB / ${domNodes}`]);
       rows.push([`${tasks} steps: flat dagre of every step (KFP UI way), same figures`, `${flatMs.toFixed(0)} ms / ${flatHeap.toFixed(1)} MiB / ${flatDom}`]);
+      rows.push([`${tasks} steps: flat elkjs (layered) of every step`, `${elkMs.toFixed(0)} ms`]);
       rows.push([`${tasks} steps: status update of every step`, `${upd.toFixed(1)} ms`]);
     }
   } finally {
