@@ -3,9 +3,7 @@
 // over 50 MB to extensions) open in the editor for search and copy. The log is
 // fetched when the editor reads it, from the same sources as the run view.
 import * as vscode from 'vscode';
-import { buildGraph, isIrSpec } from '../core/graph/model';
-import { graphFromWorkflow, mergeTaskDetails } from '../core/graph/runState';
-import type { JsonObject } from '../core/kfp/types';
+import { runGraph } from '../core/graph/forRun';
 import { podLog } from '../core/logs/podLogs';
 import type { EndpointManager } from '../endpoints/endpointManager';
 import { LogSession } from './logSession';
@@ -32,15 +30,7 @@ export class LogFileSystem implements vscode.FileSystemProvider {
     const nodeId = new URLSearchParams(uri.query).get('node') ?? '';
     const client = await this.endpoints.getClient();
     const run = await client.getRun(runId);
-    const wf = (run.pipeline_spec as JsonObject | undefined)?.workflow_manifest as JsonObject | undefined;
-    let st;
-    if (wf) st = graphFromWorkflow(wf as Parameters<typeof graphFromWorkflow>[0]).state;
-    else {
-      let spec = run.pipeline_spec;
-      if (!isIrSpec(spec) && run.pipeline_version_reference?.pipeline_version_id) spec = (await client.getPipelineVersion(run.pipeline_version_reference.pipeline_id ?? '', run.pipeline_version_reference.pipeline_version_id)).pipeline_spec;
-      if (!spec) throw vscode.FileSystemError.Unavailable('The run has no pipeline spec.');
-      st = mergeTaskDetails(buildGraph(spec), run.run_details?.task_details ?? []);
-    }
+    const { state: st } = await runGraph(client, run);
     const t = LogSession.target(this.endpoints, run, st, nodeId);
     const enc = new TextEncoder();
     let data: Uint8Array;

@@ -3,7 +3,8 @@
 // to the webview as small messages; the panel is restored after a reload.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { buildGraph, isIrSpec, PipelineGraph } from '../core/graph/model';
+import { buildGraph, PipelineGraph } from '../core/graph/model';
+import { runGraph, workflowOf } from '../core/graph/forRun';
 import { graphFromWorkflow, mergeTaskDetails, RunGraphState, taskDetailsFromWorkflow } from '../core/graph/runState';
 import { kubeconfigConnection, workflowOfRun } from '../core/logs/podLogs';
 import type { JsonObject, Run } from '../core/kfp/types';
@@ -153,21 +154,8 @@ export class RunPanel implements vscode.Disposable {
         const run = await client.getRun(this.key);
         this.run = run;
         this.panel.title = `Run: ${run.display_name ?? run.run_id}`;
-        const wf = (run.pipeline_spec as JsonObject | undefined)?.workflow_manifest as JsonObject | undefined;
-        if (wf) {
-          const v1 = graphFromWorkflow(wf as Parameters<typeof graphFromWorkflow>[0]);
-          this.graph = v1.graph;
-          this.graphState = v1.state;
-        } else {
-          let spec = run.pipeline_spec;
-          if (!isIrSpec(spec) && run.pipeline_version_reference?.pipeline_version_id) {
-            spec = (await client.getPipelineVersion(run.pipeline_version_reference.pipeline_id ?? '', run.pipeline_version_reference.pipeline_version_id)).pipeline_spec;
-          }
-          if (!spec || !isIrSpec(spec)) throw new Error('The server sent no pipeline spec for this run, so there is no graph to draw.');
-          this.graph = buildGraph(spec);
-          await this.fillFromWorkflow(run);
-          this.graphState = mergeTaskDetails(this.graph, run.run_details?.task_details ?? []);
-        }
+        if (!workflowOf(run)) await this.fillFromWorkflow(run);
+        ({ graph: this.graph, state: this.graphState } = await runGraph(client, run));
         this.deps.poller.watch(run);
       }
       if (this.ready) this.sendInit();
@@ -202,8 +190,8 @@ export class RunPanel implements vscode.Disposable {
   update(run: Run): void {
     if (!this.graph) return;
     this.run = run;
-    const wf = (run.pipeline_spec as JsonObject | undefined)?.workflow_manifest as JsonObject | undefined;
-    this.graphState = wf ? graphFromWorkflow(wf as Parameters<typeof graphFromWorkflow>[0]).state : mergeTaskDetails(this.graph, run.run_details?.task_details ?? []);
+    const wf = workflowOf(run);
+    this.graphState = wf ? graphFromWorkflow(wf).state : mergeTaskDetails(this.graph, run.run_details?.task_details ?? []);
     const { states, iterations } = viewStates(this.graphState);
     const changed = diffStates(this.sent, states);
     this.sent = states;
