@@ -183,7 +183,7 @@ export class RunPanel implements vscode.Disposable {
     const { states, iterations } = viewStates(this.graphState);
     this.sent = states;
     const run = this.run ? runSummary(this.run) : { name: this.staticSource?.title ?? '', static: true };
-    this.post({ type: 'init', run, graph: viewGraph(this.graph), states, iterations });
+    this.post({ type: 'init', run, graph: viewGraph(this.graph, this.run?.runtime_config?.parameters ?? {}), states, iterations });
   }
 
   /** A new version of the run from the poller: send only what changed. */

@@ -153,6 +153,17 @@ async function uiChecks(): Promise<{ passed: number; failed: number }> {
             await page.waitForTimeout(500);
             await page.screenshot({ path: path.join(shots, 'run-view.png') });
           });
+          await check('the run view comes back after a reload of the window', async () => {
+            await page.waitForTimeout(1500); // let the workbench save the panel's state
+            await page.reload();
+            await page.waitForSelector('.activitybar', { timeout: 60_000 });
+            let restored = false;
+            for (let i = 0; i < 150 && !restored; i++) {
+              for (const f of page.frames()) if (await f.locator('#tasks tbody tr[data-task-id="root/evil"]').count().catch(() => 0)) restored = true;
+              if (!restored) await page.waitForTimeout(200);
+            }
+            if (!restored) throw new Error('the run view was not restored');
+          });
         }
         await page.screenshot({ path: path.join(shots, `${scenario}.png`) });
       } finally {

@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { buildGraph, leaves, GraphNode } from '../../src/core/graph/model';
 import { countStates, graphFromWorkflow, mergeTaskDetails, taskDetailsFromWorkflow } from '../../src/core/graph/runState';
 import { workflowOfRun } from '../../src/core/logs/podLogs';
+import { viewGraph } from '../../src/core/runView/viewModel';
 import { parsePipelineText } from '../../src/core/pipeline/spec';
 import { KfpClient } from '../../src/core/kfp/client';
 import type { JsonObject } from '../../src/core/kfp/types';
@@ -152,5 +153,17 @@ describe('the Argo Workflow by its run label', () => {
       assert.deepEqual([...fromWf.nodes.entries()].map(([k, v]) => [k, v.state, v.podName]), [...fromApi.nodes.entries()].map(([k, v]) => [k, v.state, v.podName]));
       assert.equal(await workflowOfRun({ server: emu.url, headers: {} }, 'kubeflow', 'no-such-run'), undefined);
     } finally { await emu.stop(); }
+  });
+});
+
+describe('step inputs and outputs', () => {
+  it('say where each input comes from, with the run\'s value for pipeline parameters', () => {
+    const spec = parsePipelineText(fs.readFileSync(path.join(FIX, 'hello_pipeline.yaml'), 'utf8')).spec!;
+    const vg = viewGraph(buildGraph(spec), { recipient: 'kfp' });
+    const hello = vg.nodes.find((n) => n.id === 'root/say-hello')!;
+    const shout = vg.nodes.find((n) => n.id === 'root/shout')!;
+    assert.deepEqual(hello.inputs, ['name ← pipeline parameter recipient = "kfp"']);
+    assert.deepEqual(hello.outputs, ['Output: STRING']);
+    assert.deepEqual(shout.inputs, ['text ← output Output of say-hello']);
   });
 });

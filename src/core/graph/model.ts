@@ -30,6 +30,10 @@ export interface GraphNode {
   /** The image of a container task, when the spec has one. */
   image?: string;
   cachingEnabled?: boolean;
+  /** Where each input comes from: a pipeline parameter, another task's output, a constant. */
+  inputs?: Array<{ name: string; from: string; parameter?: string }>;
+  /** Output parameters and artifacts of the component, with their types. */
+  outputs?: Array<{ name: string; type: string }>;
 }
 
 export interface PipelineGraph {
@@ -42,14 +46,20 @@ export interface PipelineGraph {
 
 type Task = {
   taskInfo?: { name?: string }; componentRef?: { name?: string }; dependentTasks?: string[];
-  inputs?: { parameters?: Record<string, { taskOutputParameter?: { producerTask?: string }; taskFinalStatus?: { producerTask?: string } }>; artifacts?: Record<string, { taskOutputArtifact?: { producerTask?: string } }> };
+  inputs?: {
+    parameters?: Record<string, { taskOutputParameter?: { producerTask?: string; outputParameterKey?: string }; taskFinalStatus?: { producerTask?: string }; componentInputParameter?: string; runtimeValue?: { constant?: unknown } }>;
+    artifacts?: Record<string, { taskOutputArtifact?: { producerTask?: string; outputArtifactKey?: string }; componentInputArtifact?: string }>;
+  };
   triggerPolicy?: { condition?: string; strategy?: string };
   parameterIterator?: { itemInput?: string; items?: { raw?: string; inputParameter?: string } };
   artifactIterator?: { itemInput?: string; items?: { inputArtifact?: string } };
   iteratorPolicy?: { parallelismLimit?: number };
   cachingOptions?: { enableCache?: boolean };
 };
-type Component = { executorLabel?: string; dag?: { tasks?: Record<string, Task> } };
+type Component = {
+  executorLabel?: string; dag?: { tasks?: Record<string, Task> };
+  outputDefinitions?: { parameters?: Record<string, { parameterType?: string }>; artifacts?: Record<string, { artifactType?: { schemaTitle?: string } }> };
+};
 
 /** The IR spec inside a stored pipeline_spec, which may be wrapped as {pipeline_spec, platform_spec}. */
 export function unwrapSpec(spec: JsonObject | undefined): JsonObject | undefined {
@@ -93,6 +103,23 @@ export function buildGraph(specIn: JsonObject): PipelineGraph {
         condition: t.triggerPolicy?.condition, triggerStrategy: t.triggerPolicy?.strategy,
         image: exec?.container?.image, cachingEnabled: t.cachingOptions?.enableCache,
       };
+      const ins: NonNullable<GraphNode['inputs']> = [];
+      for (const [name, p] of Object.entries(t.inputs?.parameters ?? {})) {
+        if (p.componentInputParameter) ins.push({ name, from: group.id === 'root' ? `pipeline parameter ${p.componentInputParameter}` : `input ${p.componentInputParameter} of ${group.name}`, parameter: group.id === 'root' ? p.componentInputParameter : undefined });
+        else if (p.taskOutputParameter) ins.push({ name, from: `output ${p.taskOutputParameter.outputParameterKey ?? ''} of ${p.taskOutputParameter.producerTask ?? ''}` });
+        else if (p.taskFinalStatus) ins.push({ name, from: `final status of ${p.taskFinalStatus.producerTask ?? ''}` });
+        else if (p.runtimeValue) ins.push({ name, from: `constant ${JSON.stringify(p.runtimeValue.constant)}` });
+      }
+      for (const [name, a] of Object.entries(t.inputs?.artifacts ?? {})) {
+        if (a.taskOutputArtifact) ins.push({ name, from: `artifact ${a.taskOutputArtifact.outputArtifactKey ?? ''} of ${a.taskOutputArtifact.producerTask ?? ''}` });
+        else if (a.componentInputArtifact) ins.push({ name, from: `input artifact ${a.componentInputArtifact}` });
+      }
+      if (ins.length) node.inputs = ins;
+      const outs = [
+        ...Object.entries(c.outputDefinitions?.parameters ?? {}).map(([name, d]) => ({ name, type: d.parameterType ?? 'parameter' })),
+        ...Object.entries(c.outputDefinitions?.artifacts ?? {}).map(([name, d]) => ({ name, type: d.artifactType?.schemaTitle ?? 'artifact' })),
+      ];
+      if (outs.length) node.outputs = outs;
       if (kind === 'loop') {
         const it = t.parameterIterator ?? t.artifactIterator;
         node.iterator = {

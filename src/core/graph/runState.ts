@@ -24,6 +24,8 @@ export interface NodeState {
   error?: string;
   /** State of the driver pod, which decides caching and resolves inputs. */
   driverState?: RuntimeState;
+  /** MLMD artifact IDs from task_details inputs/outputs ("in:name#id", "out:name#id"). */
+  artifacts?: string[];
 }
 
 export interface IterationState { index: number; state: RuntimeState }
@@ -128,6 +130,11 @@ export function mergeTaskDetails(graph: PipelineGraph, details: PipelineTaskDeta
 
 function stateOf(d: PipelineTaskDetail): NodeState {
   const s: NodeState = { state: d.state ?? 'RUNTIME_STATE_UNSPECIFIED' };
+  const arts = [
+    ...Object.entries(d.inputs ?? {}).flatMap(([k, v]) => (v.artifact_ids ?? []).map((id) => `in ${k} #${id}`)),
+    ...Object.entries(d.outputs ?? {}).flatMap(([k, v]) => (v.artifact_ids ?? []).map((id) => `out ${k} #${id}`)),
+  ];
+  if (arts.length) s.artifacts = arts;
   if (d.start_time && !d.start_time.startsWith('1970')) s.startTime = d.start_time;
   if (d.end_time && !d.end_time.startsWith('1970')) s.endTime = d.end_time;
   if (d.error?.message) s.error = d.error.message;

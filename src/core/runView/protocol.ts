@@ -15,6 +15,10 @@ export interface ViewNode {
   condition?: string;
   iterator?: string;
   image?: string;
+  /** "name ← where it comes from" (with the run's value for pipeline parameters). */
+  inputs?: string[];
+  /** "name: type". */
+  outputs?: string[];
 }
 
 export interface ViewGraph { rootId: string; nodes: ViewNode[]; taskCount: number }
@@ -26,6 +30,8 @@ export interface ViewNodeState {
   error?: string;
   start?: string;
   end?: string;
+  /** MLMD artifact IDs of the step's inputs and outputs, as task_details report them. */
+  artifacts?: string[];
 }
 
 export interface RunSummary {

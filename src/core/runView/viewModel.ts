@@ -4,7 +4,7 @@ import type { RunGraphState } from '../graph/runState';
 import type { Run, RuntimeState } from '../kfp/types';
 import type { RunSummary, ViewGraph, ViewNode, ViewNodeState } from './protocol';
 
-export function viewGraph(g: PipelineGraph): ViewGraph {
+export function viewGraph(g: PipelineGraph, parameters: Record<string, unknown> = {}): ViewGraph {
   const nodes: ViewNode[] = [];
   const visit = (n: GraphNode) => {
     const v: ViewNode = { id: n.id, name: n.name, kind: n.kind, parentId: n.parentId };
@@ -15,6 +15,8 @@ export function viewGraph(g: PipelineGraph): ViewGraph {
     if (n.condition) v.condition = n.condition;
     if (n.iterator) v.iterator = `${n.iterator.items ?? n.iterator.itemInput ?? ''}${n.iterator.parallelism ? ` (parallelism ${n.iterator.parallelism})` : ''}`;
     if (n.image) v.image = n.image;
+    if (n.inputs) v.inputs = n.inputs.map((i) => `${i.name} ← ${i.from}${i.parameter && i.parameter in parameters ? ` = ${JSON.stringify(parameters[i.parameter])}` : ''}`);
+    if (n.outputs) v.outputs = n.outputs.map((o) => `${o.name}: ${o.type}`);
     nodes.push(v);
     n.children?.forEach(visit);
   };
@@ -33,6 +35,7 @@ export function viewStates(st: RunGraphState | undefined): { states: Record<stri
     if (s.error) v.error = s.error;
     if (s.startTime) v.start = s.startTime;
     if (s.endTime) v.end = s.endTime;
+    if (s.artifacts) v.artifacts = s.artifacts;
     states[id] = v;
   }
   for (const [id, its] of st.iterations) iterations[id] = its.map((i) => [i.index, i.state]);

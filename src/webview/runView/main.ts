@@ -304,6 +304,16 @@ function renderDetails(): void {
   row('Error', s?.error);
   row('Node ID', selected);
   box.appendChild(dl);
+  const list = (title: string, items?: string[]) => {
+    if (!items?.length) return;
+    box.append(el('h3', undefined, title));
+    const ul = el('ul');
+    for (const i of items) ul.appendChild(el('li', undefined, i));
+    box.appendChild(ul);
+  };
+  list('Inputs', t.inputs);
+  list('Outputs', t.outputs);
+  list('Artifacts (MLMD IDs)', s?.artifacts);
   if (isLeaf(t)) {
     const bar = el('div', 'toolbar');
     const open = el('button', undefined, 'Open log in editor');
