@@ -11,6 +11,7 @@ import { viewGraph, viewStates } from '../src/core/runView/viewModel';
 import type { JsonObject } from '../src/core/kfp/types';
 import { buildWorkflow, taskDetails } from '../test/emulator/workflow';
 import { CHROMIUM, CHROMIUM_ARGS, ROOT } from '../test/integration/harness';
+import { openRunViewPage } from '../test/webview/harness';
 
 // These run inside the page (page.evaluate), where the browser provides them.
 declare const window: { postMessage(m: unknown, origin: string): void };
@@ -28,13 +29,8 @@ function fanOut(): JsonObject {
   } as unknown as JsonObject;
 }
 
-const BODY = `<div id="layout"><div id="left"><div id="toolbar"><input id="search"><button id="zoom-in"></button><button id="zoom-out"></button><button id="zoom-fit"></button></div>
-<svg id="graph" style="width:900px;height:700px"></svg></div><div id="right"><div id="summary"></div><div id="failed"></div><div id="details"></div><span id="table-count"></span>
-<table id="tasks"><tbody></tbody></table><div id="table-more"></div></div></div>`;
-
 export async function benchRunView(): Promise<Array<[string, string]>> {
   const rows: Array<[string, string]> = [];
-  const view = await esbuild.build({ entryPoints: [path.join(ROOT, 'src/webview/runView/main.ts')], bundle: true, minify: true, format: 'iife', platform: 'browser', write: false });
   const flat = await esbuild.build({ entryPoints: [path.join(ROOT, 'bench/browser/flatDagre.ts')], bundle: true, minify: true, format: 'iife', platform: 'browser', write: false });
   const elk = await esbuild.build({ entryPoints: [path.join(ROOT, 'bench/browser/flatElk.ts')], bundle: true, minify: true, format: 'iife', platform: 'browser', write: false });
   rows.push(['layout library size, minified: dagre / elkjs', `${(flat.outputFiles[0].text.length / 1024).toFixed(0)} KiB / ${(elk.outputFiles[0].text.length / 1024).toFixed(0)} KiB`]);
@@ -50,16 +46,9 @@ export async function benchRunView(): Promise<Array<[string, string]>> {
       const update = { type: 'states', run: { name: 'bench', state: 'SUCCEEDED' }, ...viewStates(half) };
 
       // This extension's run view.
-      const page = await browser.newPage();
+      const page = await openRunViewPage(browser);
       const cdp = await page.context().newCDPSession(page);
       await cdp.send('Performance.enable');
-      await page.setContent(`<html><body>${BODY}</body></html>`);
-      await page.evaluate(() => {
-        const w = window as unknown as { reports: unknown[]; acquireVsCodeApi: () => unknown };
-        w.reports = [];
-        w.acquireVsCodeApi = () => ({ postMessage: (m: { type: string; report?: unknown }) => { if (m.type === 'rendered') w.reports.push(m.report); }, getState: () => undefined, setState: () => undefined });
-      });
-      await page.addScriptTag({ content: view.outputFiles[0].text });
       const paint = await page.evaluate((msg) => new Promise<number>((resolve) => {
         const t0 = performance.now();
         window.postMessage(msg, '*');

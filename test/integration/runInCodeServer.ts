@@ -7,6 +7,7 @@ import * as util from 'node:util';
 import { chromium, Page } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS, copyWorkspace, ROOT, startServer, vscodeVersion, workbenchUrl } from './harness';
 import { KfpEmulator } from '../emulator/server';
+import { webviewChecks } from '../webview/checks';
 
 interface Stats { passes: number; failures: number; pending: number }
 
@@ -53,6 +54,7 @@ async function uiChecks(): Promise<{ passed: number; failed: number }> {
     try { await fn(); passed++; console.log(`  ✔ UI: ${name}`); } catch (e) { failed++; console.log(`  ✖ UI: ${name}: ${(e as Error).message}`); }
   };
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  await webviewChecks(browser, check);
   const emulator = new KfpEmulator({});
   await emulator.start();
   const openView = async (page: Page) => {

@@ -141,8 +141,27 @@ function render(): void {
     g.setNode(it.id, it.kind === 'cluster' ? { label: it.label, paddingTop: 24 } : { width: NODE_W, height: NODE_H });
     if (it.parent) g.setParent(it.id, it.parent);
   }
-  for (const [a, b] of edges) if (g.hasNode(a) && g.hasNode(b)) g.setEdge(a, b);
-  dagre.layout(g);
+  // dagre cannot route edges to a cluster: an edge into an expanded group goes to the group's first steps,
+  // an edge out of it leaves from its last steps.
+  const clusterIds = new Set(items.filter((i) => i.kind === 'cluster').map((i) => i.id));
+  const kids = new Map<string, string[]>();
+  for (const it of items) if (it.parent) kids.set(it.parent, [...(kids.get(it.parent) ?? []), it.id]);
+  const ends = (id: string, dir: 'in' | 'out', depth = 0): string[] => {
+    if (!clusterIds.has(id) || depth > 20) return [id];
+    const ch = (kids.get(id) ?? []).filter((c) => !c.endsWith('#more'));
+    const inner = new Set(ch);
+    const picked = ch.filter((c) => !edges.some(([a, b]) => (dir === 'in' ? b === c && inner.has(a) : a === c && inner.has(b))));
+    return (picked.length ? picked : ch).flatMap((c) => ends(c, dir, depth + 1));
+  };
+  for (const [a, b] of edges) {
+    for (const from of ends(a, 'out')) for (const to of ends(b, 'in')) if (g.hasNode(from) && g.hasNode(to) && from !== to) g.setEdge(from, to);
+  }
+  try {
+    dagre.layout(g);
+  } catch (e) {
+    $('summary').append(el('div', 'error', `The graph could not be laid out: ${(e as Error).message}`));
+    return;
+  }
 
   const root = $('graph') as unknown as SVGSVGElement;
   root.replaceChildren();

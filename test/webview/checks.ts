@@ -1,0 +1,54 @@
+// Checks of the run view's webview in Chromium, outside VS Code: expanding a
+// loop that other steps depend on, keyboard navigation, the failed list, search,
+// and escaping. Run by the integration launcher with the UI checks.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { buildGraph } from '../../src/core/graph/model';
+import { mergeTaskDetails } from '../../src/core/graph/runState';
+import { viewGraph, viewStates } from '../../src/core/runView/viewModel';
+import { parsePipelineText } from '../../src/core/pipeline/spec';
+import { buildWorkflow, taskDetails } from '../emulator/workflow';
+import { sharedDir } from '../emulator/openapi';
+import { openRunViewPage, post } from './harness';
+
+export async function webviewChecks(browser: Browser, check: (name: string, fn: () => Promise<void>) => Promise<void>): Promise<void> {
+  const shared = sharedDir();
+  if (!shared) { console.log('  - webview checks skipped: ../shared (the SDK-compiled samples) is absent'); return; }
+  const spec = parsePipelineText(fs.readFileSync(path.join(shared, 'kfp-samples/compiled/valid__parallel_and_nested__pipeline_with_loops.yaml'), 'utf8')).spec!;
+  const g = buildGraph(spec);
+  const st = mergeTaskDetails(g, taskDetails(buildWorkflow(spec, 'r1', 0, 1000, 0.6, true), 'r1'));
+  const page = await openRunViewPage(browser);
+  try {
+    await post(page, { type: 'init', run: { name: 'loops', state: 'FAILED', runId: 'r1' }, graph: viewGraph(g), ...viewStates(st) });
+    await check('webview: loops start collapsed with counts; the failed step is listed', async () => {
+      await page.locator('.node[data-id="root/for-loop-2"]').waitFor({ timeout: 5000 });
+      const label = await page.locator('.node[data-id="root/for-loop-2"]').getAttribute('aria-label');
+      if (!/loop ×2 · .*1✗/.test(label ?? '')) throw new Error(`label ${label}`);
+      if ((await page.locator('#failed li').count()) !== 1) throw new Error('no failed step listed');
+    });
+    await check('webview: expanding a loop that another step feeds draws its iterations (edges into a group)', async () => {
+      await page.locator('.node[data-id="root/for-loop-2"]').click();
+      await page.locator('.node[data-id="root/for-loop-2[1]/print-text-3"]').waitFor({ timeout: 5000 });
+      if (await page.locator('#summary .error').count()) throw new Error(await page.locator('#summary .error').first().textContent() ?? 'error');
+      if ((await page.locator('.cluster').count()) < 3) throw new Error('no iteration clusters');
+    });
+    await check('webview: the failed list reveals and selects the step; arrow keys move between nodes', async () => {
+      await page.locator('#failed button').first().click();
+      await page.locator('#details h3', { hasText: 'print-text-3' }).waitFor({ timeout: 5000 });
+      const posted = await page.evaluate('window.posted.filter((m) => m.type === "select").map((m) => m.nodeId)') as string[];
+      if (!posted.includes('root/for-loop-2[1]/print-text-3')) throw new Error(`selected ${posted}`);
+      await page.locator('.node[data-id="root/args-generator-op"]').focus();
+      await page.keyboard.press('ArrowRight');
+      const focused = await page.evaluate('document.activeElement && document.activeElement.getAttribute("data-id")');
+      if (!focused || focused === 'root/args-generator-op') throw new Error('focus did not move');
+    });
+    await check('webview: search filters the table and highlights matches', async () => {
+      await page.locator('#search').fill('print-struct');
+      const rows = await page.locator('#tasks tbody tr').count();
+      if (rows !== 3) throw new Error(`${rows} rows`);
+    });
+  } finally {
+    await page.close();
+  }
+}
