@@ -54,7 +54,7 @@ export function registerPipelineCommands(s: Services, p: PipelineServices): void
       void vscode.window.showInformationMessage(`Started run "${run.display_name}".`, 'Open in KFP Web UI').then((o) => {
         if (o) void vscode.commands.executeCommand('kfp.item.openInBrowser', { kind: 'run', id: run.run_id });
       });
-    } else if (!r.cancelled && r.error) {
+    } else if (!r.cancelled && r.error && !r.reported) {
       void vscode.window.showErrorMessage(String(r.error));
     }
     return r;
@@ -72,7 +72,7 @@ export function registerPipelineCommands(s: Services, p: PipelineServices): void
       s.explorer.refresh();
       const pl = r.pipeline as { display_name?: string };
       void vscode.window.showInformationMessage(`Uploaded ${(r.created as string[]).includes('version') ? 'a new version of' : 'the pipeline'} "${pl.display_name}".`);
-    } else if (!r.cancelled && r.error) void vscode.window.showErrorMessage(String(r.error));
+    } else if (!r.cancelled && r.error && !r.reported) void vscode.window.showErrorMessage(String(r.error));
     return r;
   }));
 

@@ -62,7 +62,7 @@ export class SubmitFlow {
   }
 
   /** Compiles a Python file, or reads and validates a compiled one. */
-  async prepare(file: vscode.Uri, args: SubmitArgs, interactive = true): Promise<Prepared | { error: string; kind: string; hint?: string; cancelled?: boolean }> {
+  async prepare(file: vscode.Uri, args: SubmitArgs, interactive = true): Promise<Prepared | { error: string; kind: string; hint?: string; cancelled?: boolean; reported?: boolean }> {
     if (/\.py$/i.test(file.fsPath)) {
       let fn = args.function;
       if (!fn) {
@@ -76,7 +76,8 @@ export class SubmitFlow {
         }
       }
       const r = await this.compiler.compile(file, { functionName: fn, overwrite: args.overwrite, quiet: !interactive });
-      if (!r.ok) return { error: r.error, kind: r.kind, hint: r.hint, cancelled: r.cancelled };
+      // In the interactive path the compiler has shown the error already, with its actions.
+      if (!r.ok) return { error: r.error, kind: r.kind, hint: r.hint, cancelled: r.cancelled, reported: interactive };
       const content = await fs.readFile(r.output);
       const problems = r.parsed.problems.filter((p) => p.severity === 'error');
       if (problems.length) return { error: `The compiled pipeline has problems: ${problems[0].message}`, kind: 'invalid' };
@@ -166,7 +167,7 @@ export class SubmitFlow {
     const interactive = args.interactive ?? !(fileArg && typeof fileArg === 'object' && !(fileArg instanceof vscode.Uri));
     const client = await this.endpoints.getClient();
     const p = await this.prepare(file, args, interactive);
-    if ('error' in p) return { ok: false, error: p.error, kind: p.kind, hint: p.hint, cancelled: p.cancelled };
+    if ('error' in p) return { ok: false, error: p.error, kind: p.kind, hint: p.hint, cancelled: p.cancelled, reported: p.reported };
     const pipelineName = args.pipelineName ?? p.parsed.name ?? path.basename(p.compiledFile).replace(/\.(ya?ml|json)$/i, '');
     const mode = await this.mode(client, p, pipelineName, args.mode, interactive, args.askAll === true);
     const parameters = await this.parameters(p, args.parameters, interactive);
@@ -197,7 +198,7 @@ export class SubmitFlow {
     const interactive = args.interactive ?? !(fileArg && typeof fileArg === 'object' && !(fileArg instanceof vscode.Uri));
     const client = await this.endpoints.getClient();
     const p = await this.prepare(file, args, interactive);
-    if ('error' in p) return { ok: false, error: p.error, kind: p.kind, hint: p.hint, cancelled: p.cancelled };
+    if ('error' in p) return { ok: false, error: p.error, kind: p.kind, hint: p.hint, cancelled: p.cancelled, reported: p.reported };
     const pipelineName = args.pipelineName ?? p.parsed.name ?? path.basename(p.compiledFile).replace(/\.(ya?ml|json)$/i, '');
     const names = await this.names(p, pipelineName, args);
     const r = await uploadPipelineFile(client, { fileName: path.basename(p.compiledFile), content: p.content, pipelineName, versionName: names.version, description: args.description });

@@ -225,10 +225,13 @@ export class RunPanel implements vscode.Disposable {
       case 'action':
         if (m.action === 'refresh') { await this.load(); if (this.run) this.update(this.run); break; }
         if (!this.runId) break;
-        await vscode.commands.executeCommand({
-          terminate: 'kfp.run.terminate', retry: 'kfp.run.retry', clone: 'kfp.run.clone', archive: 'kfp.item.archive',
-          openWeb: 'kfp.item.openInBrowser', copyRunId: 'kfp.item.copyId',
-        }[m.action], { kind: 'run', id: this.runId, name: this.run?.display_name });
+        {
+          const command = ({
+            terminate: 'kfp.run.terminate', retry: 'kfp.run.retry', clone: 'kfp.run.clone', archive: 'kfp.item.archive',
+            openWeb: 'kfp.item.openInBrowser', copyRunId: 'kfp.item.copyId',
+          } as Record<string, string>)[m.action];
+          if (command) await vscode.commands.executeCommand(command, { kind: 'run', id: this.runId, name: this.run?.display_name });
+        }
         break;
     }
   }
