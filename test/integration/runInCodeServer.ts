@@ -156,11 +156,15 @@ async function uiChecks(): Promise<{ passed: number; failed: number }> {
             await page.screenshot({ path: path.join(shots, 'run-view.png') });
           });
           await check('the run view comes back after a reload of the window', async () => {
-            await page.waitForTimeout(1500); // let the workbench save the panel's state
-            await page.reload();
+            // Reload as a user does (Developer: Reload Window), so the workbench shuts down and saves the panel's state.
+            await page.keyboard.press('F1');
+            const input = page.locator('.quick-input-widget input');
+            await input.fill('>Developer: Reload Window');
+            await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Developer: Reload Window' }).first().waitFor({ timeout: 10_000 });
+            await Promise.all([page.waitForEvent('load', { timeout: 60_000 }), input.press('Enter')]);
             await page.waitForSelector('.activitybar', { timeout: 60_000 });
             let restored = false;
-            for (let i = 0; i < 150 && !restored; i++) {
+            for (let i = 0; i < 300 && !restored; i++) {
               for (const f of page.frames()) if (await f.locator('#tasks tbody tr[data-task-id="root/evil"]').count().catch(() => 0)) restored = true;
               if (!restored) await page.waitForTimeout(200);
             }
