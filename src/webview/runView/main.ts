@@ -221,6 +221,10 @@ function toggle(id: string): void {
   if (expanded.has(id)) expanded.delete(id); else expanded.add(id);
   persist();
   render();
+  // When what is drawn no longer fits, fit it (the user can zoom back in).
+  const vp = $('graph').querySelector('#viewport') as SVGGElement | null;
+  const box = vp?.getBBox();
+  if (box && (box.width * scale > ($('graph').clientWidth || 800) || box.height * scale > ($('graph').clientHeight || 600))) fit();
   nodeEls.get(id)?.focus();
 }
 
