@@ -35,6 +35,7 @@ export class RunPanel implements vscode.Disposable {
   private run?: Run;
   private sent: Record<string, ViewNodeState> = {};
   private ready = false;
+  private pendingError?: string;
   private readonly logs: LogSession;
   /** The webview's last report of what it drew (tests read it). */
   lastReport?: RenderReport;
@@ -161,9 +162,20 @@ export class RunPanel implements vscode.Disposable {
       if (this.ready) this.sendInit();
     } catch (e) {
       log().error(`Run view ${this.key}: ${errorText(e)}`);
-      this.post({ type: 'error', message: errorText(e) });
+      if (this.ready) this.post({ type: 'error', message: errorText(e) });
+      else this.pendingError = errorText(e);
+      // A panel restored before its endpoint is usable (settings still loading, signed out) tries again when the connection changes.
+      if (!this.graph && !this.retrySub) {
+        this.retrySub = this.deps.endpoints.onDidChangeConnection(() => {
+          if (this.deps.endpoints.connectionState !== 'idle') return;
+          this.retrySub?.dispose();
+          this.retrySub = undefined;
+          void this.load();
+        });
+      }
     }
   }
+  private retrySub?: vscode.Disposable;
 
   /** Without task_details from the API server, read the run's Argo Workflow through the Kubernetes API (when the kubeconfig gives access). */
   private async fillFromWorkflow(run: Run): Promise<void> {
@@ -207,6 +219,7 @@ export class RunPanel implements vscode.Disposable {
     switch (m.type) {
       case 'ready':
         this.ready = true;
+        if (this.pendingError) { this.post({ type: 'error', message: this.pendingError }); this.pendingError = undefined; }
         this.sendInit();
         break;
       case 'select':
@@ -249,6 +262,7 @@ export class RunPanel implements vscode.Disposable {
     RunPanel.panels.delete(this.key);
     this.deps.poller.hold(`panel:${this.key}`, false);
     this.logs.dispose();
+    this.retrySub?.dispose();
     this.disposables.forEach((d) => d.dispose());
     this.panel.dispose();
   }

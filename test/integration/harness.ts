@@ -44,6 +44,11 @@ export async function startServer(opts: { settings?: Record<string, unknown>; en
   const host = opts.host ?? '127.0.0.1';
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kfp-vscode-data-'));
   fs.mkdirSync(path.join(dataDir, 'data/User'), { recursive: true });
+  fs.mkdirSync(path.join(dataDir, 'data/Machine'), { recursive: true });
+  // Our own settings also go to the remote machine's settings, which the server always serves (the browser's copy
+  // of the user settings is kept in its own storage, and a reload does not always read it back in time).
+  const ours = Object.fromEntries(Object.entries(opts.settings ?? {}).filter(([k]) => k.startsWith('kfp.')));
+  fs.writeFileSync(path.join(dataDir, 'data/Machine/settings.json'), JSON.stringify(ours, null, 2));
   fs.writeFileSync(path.join(dataDir, 'data/User/settings.json'), JSON.stringify({
     'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'extensions.autoUpdate': false,
     'extensions.autoCheckUpdates': false, 'update.mode': 'none', 'workbench.tips.enabled': false,

@@ -168,7 +168,11 @@ async function uiChecks(): Promise<{ passed: number; failed: number }> {
               for (const f of page.frames()) if (await f.locator('#tasks tbody tr[data-task-id="root/evil"]').count().catch(() => 0)) restored = true;
               if (!restored) await page.waitForTimeout(200);
             }
-            if (!restored) throw new Error('the run view was not restored');
+            if (!restored) {
+              await page.screenshot({ path: path.join(shots, 'restore-failed.png') });
+              const tabs = await page.locator('.tab').allTextContents();
+              throw new Error(`the run view was not restored (tabs: ${tabs.join(' | ')}; frames: ${page.frames().length})`);
+            }
           });
         }
         await page.screenshot({ path: path.join(shots, `${scenario}.png`) });
