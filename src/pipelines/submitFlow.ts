@@ -161,14 +161,22 @@ export class SubmitFlow {
     return pick.mode;
   }
 
-  /** Upload and run. */
-  async run(fileArg: unknown): Promise<Record<string, unknown>> {
+  /** What Run and Upload share: the target, a client, the compiled pipeline and its name. */
+  private async start(fileArg: unknown): Promise<{ error: Record<string, unknown> } | { args: SubmitArgs; interactive: boolean; client: KfpClient; p: Prepared; pipelineName: string }> {
     const { file, args } = SubmitFlow.target(fileArg);
     const interactive = args.interactive ?? !(fileArg && typeof fileArg === 'object' && !(fileArg instanceof vscode.Uri));
     const client = await this.endpoints.getClient();
     const p = await this.prepare(file, args, interactive);
-    if ('error' in p) return { ok: false, error: p.error, kind: p.kind, hint: p.hint, cancelled: p.cancelled, reported: p.reported };
+    if ('error' in p) return { error: { ok: false, error: p.error, kind: p.kind, hint: p.hint, cancelled: p.cancelled, reported: p.reported } };
     const pipelineName = args.pipelineName ?? p.parsed.name ?? path.basename(p.compiledFile).replace(/\.(ya?ml|json)$/i, '');
+    return { args, interactive, client, p, pipelineName };
+  }
+
+  /** Upload and run. */
+  async run(fileArg: unknown): Promise<Record<string, unknown>> {
+    const started = await this.start(fileArg);
+    if ('error' in started) return started.error;
+    const { args, interactive, client, p, pipelineName } = started;
     const mode = await this.mode(client, p, pipelineName, args.mode, interactive, args.askAll === true);
     const parameters = await this.parameters(p, args.parameters, interactive);
     const experiment = await this.experiment(client, args.experiment, interactive, args.askAll === true, p.file);
@@ -194,12 +202,9 @@ export class SubmitFlow {
 
   /** Upload only (new pipeline, or new version of the one with that name). */
   async upload(fileArg: unknown): Promise<Record<string, unknown>> {
-    const { file, args } = SubmitFlow.target(fileArg);
-    const interactive = args.interactive ?? !(fileArg && typeof fileArg === 'object' && !(fileArg instanceof vscode.Uri));
-    const client = await this.endpoints.getClient();
-    const p = await this.prepare(file, args, interactive);
-    if ('error' in p) return { ok: false, error: p.error, kind: p.kind, hint: p.hint, cancelled: p.cancelled, reported: p.reported };
-    const pipelineName = args.pipelineName ?? p.parsed.name ?? path.basename(p.compiledFile).replace(/\.(ya?ml|json)$/i, '');
+    const started = await this.start(fileArg);
+    if ('error' in started) return started.error;
+    const { args, client, p, pipelineName } = started;
     const names = await this.names(p, pipelineName, args);
     const r = await uploadPipelineFile(client, { fileName: path.basename(p.compiledFile), content: p.content, pipelineName, versionName: names.version, description: args.description });
     return {
