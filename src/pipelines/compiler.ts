@@ -73,11 +73,12 @@ export class PipelineCompiler implements vscode.Disposable {
         if (pick === 'Save As…') {
           const other = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(dest), filters: { YAML: ['yaml', 'yml'] } });
           if (!other) return { ok: false, kind: 'exists', error: 'Not saved.', cancelled: true };
-          return this.finish(outcome.output, other.fsPath, outcome, parsed);
+          return await this.finish(outcome.output, other.fsPath, outcome, parsed);
         }
         if (pick !== 'Replace') return { ok: false, kind: 'exists', error: `${dest} was left as it was.`, cancelled: true };
       }
-      return this.finish(outcome.output, dest, outcome, parsed);
+      // Awaited here: the finally below removes the temporary output.
+      return await this.finish(outcome.output, dest, outcome, parsed);
     } finally {
       await fs.rm(tmpDir, { recursive: true, force: true });
     }
