@@ -33,6 +33,8 @@ export interface KfpExtensionApi {
   explorer: ExplorerProvider;
   /** Open run views by run ID (tests read what the webview reported). */
   runPanels: Map<string, RunPanel>;
+  /** Time spent in activate() itself. */
+  activateMs: number;
   workspacePipelines: WorkspacePipelinesProvider;
   endpoints: EndpointManager;
   poller: RunPoller;
@@ -40,6 +42,7 @@ export interface KfpExtensionApi {
 }
 
 export function activate(context: vscode.ExtensionContext): KfpExtensionApi {
+  const started = performance.now();
   const endpoints = new EndpointManager(context.secrets);
   const poller = new RunPoller({ getRun: async (id, s) => (await endpoints.getClient()).getRun(id, s) }, config.pollIntervalMs());
   const explorer = new ExplorerProvider(endpoints, poller);
@@ -110,7 +113,9 @@ export function activate(context: vscode.ExtensionContext): KfpExtensionApi {
   );
   registerRunCommands(services, runDeps, compiler, logFs);
 
-  return { explorer, endpoints, poller, treeView, workspacePipelines, runPanels: RunPanel.panels };
+  const activateMs = performance.now() - started;
+  log().trace(`Activated in ${activateMs.toFixed(1)} ms`);
+  return { explorer, endpoints, poller, treeView, workspacePipelines, runPanels: RunPanel.panels, activateMs };
 }
 
 export function deactivate(): void {
