@@ -126,6 +126,33 @@ describe('pipelines from the editor', () => {
     assert.equal(emu.pipelines.length, pipelines);
   });
 
+  it('uploads without running: a new pipeline, then a new version of it', async () => {
+    const file = path.join(ROOT, 'test/fixtures/pipelines/hello_pipeline.yaml');
+    const runs = emu.runs.length;
+    const first = await run('kfp.pipeline.upload', { file, pipelineName: 'hello-upload-only' });
+    assert.equal(first.ok, true, first.error);
+    assert.deepEqual(first.created, ['pipeline']);
+    const second = await run('kfp.pipeline.upload', { file, pipelineName: 'hello-upload-only', versionName: 'second' });
+    assert.deepEqual(second.created, ['version']);
+    assert.equal((second.version as { display_name: string }).display_name, 'second');
+    assert.equal(emu.runs.length, runs, 'no run was started');
+  });
+
+  it('validates compiled files, reporting problems with their lines', async () => {
+    const ok = await run('kfp.pipeline.validate', { file: path.join(ROOT, 'test/fixtures/pipelines/hello_pipeline.yaml') });
+    assert.equal(ok.kind, 'ir');
+    assert.deepEqual(ok.problems, []);
+    const bad = path.join(ws, 'bad.yaml');
+    fs.writeFileSync(bad, 'pipelineInfo: {name: x}\nschemaVersion: 2.1.0\nroot:\n  dag:\n    tasks:\n      a: {componentRef: {name: comp-missing}}\n');
+    const r = await run('kfp.pipeline.validate', { file: bad });
+    assert.deepEqual((r.problems as Array<{ line: number; message: string }>).map((p) => p.line), [6]);
+    assert.match((r.problems as Array<{ message: string }>)[0].message, /comp-missing/);
+    assert.equal(vscode.languages.getDiagnostics(vscode.Uri.file(bad)).length, 1);
+    const notSpec = await run('kfp.pipeline.validate', { file: path.join(ws, 'pipelines/training_pipeline.py') });
+    assert.equal(notSpec.ok, false);
+    assert.match(notSpec.error!, /compiled pipeline/);
+  });
+
   it('runs a compiled file directly without uploading', async () => {
     const pipelines = emu.pipelines.length;
     const r = await run('kfp.pipeline.run', { file: path.join(ROOT, 'test/fixtures/pipelines/with_platform_spec.yaml'), mode: 'direct', openRun: false });
