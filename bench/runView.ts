@@ -6,10 +6,11 @@ import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 import { buildGraph } from '../src/core/graph/model';
-import { mergeTaskDetails } from '../src/core/graph/runState';
+import { stateFromWorkflow } from '../src/core/graph/argoState';
+import type { ArgoWorkflow } from '../src/core/argo/workflow';
 import { viewGraph, viewStates } from '../src/core/runView/viewModel';
 import type { JsonObject } from '../src/core/kfp/types';
-import { buildWorkflow, taskDetails } from '../test/emulator/workflow';
+import { workflowAt } from '../test/emulator/argo';
 import { CHROMIUM, CHROMIUM_ARGS, ROOT } from '../test/integration/harness';
 import { openRunViewPage } from '../test/webview/harness';
 
@@ -39,8 +40,9 @@ export async function benchRunView(): Promise<Array<[string, string]>> {
     for (const iters of [25, 250, 2_500]) {
       const spec = fanOut();
       const graph = buildGraph(spec);
-      const half = mergeTaskDetails(graph, taskDetails(buildWorkflow(spec, 'bench-run', 0, 100_000, 0.5, false, iters), 'bench-run'));
-      const full = mergeTaskDetails(graph, taskDetails(buildWorkflow(spec, 'bench-run', 0, 100_000, 1, false, iters), 'bench-run'));
+      const at = (p: number) => { const wf = workflowAt(spec, p, { loopIterations: iters }).workflow as ArgoWorkflow; return stateFromWorkflow(graph, wf, wf.status!.nodes!); };
+      const half = at(0.5);
+      const full = at(1);
       const tasks = 1 + 2 * iters;
       const init = { type: 'init', run: { name: 'bench', runId: 'bench-run', state: 'RUNNING' }, graph: viewGraph(graph), ...viewStates(full) };
       const update = { type: 'states', run: { name: 'bench', state: 'SUCCEEDED' }, ...viewStates(half) };

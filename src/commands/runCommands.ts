@@ -86,9 +86,10 @@ export function registerRunCommands(s: Services, deps: RunPanelDeps, compiler: P
   });
 
   register(s, 'kfp.run.openLog', async (arg?: unknown) => {
-    const a = (arg ?? {}) as { runId?: string; nodeId?: string };
-    if (!a.runId || !a.nodeId) throw new UserError('Pass {runId, nodeId} (a step of the run view).');
-    const uri = logUri(a.runId, a.nodeId, a.nodeId.split('/').pop() ?? 'step');
+    const a = (arg ?? {}) as { runId?: string; nodeId?: string; attempt?: number };
+    if (!a.runId || !a.nodeId) throw new UserError('Pass {runId, nodeId} (a step of the run view), and attempt (0, 1, …) for one attempt of a retried step.');
+    if (a.attempt !== undefined && (!Number.isInteger(a.attempt) || a.attempt < 0)) throw new UserError('attempt must be a whole number from 0.');
+    const uri = logUri(a.runId, a.nodeId, a.nodeId.split('/').pop() ?? 'step', a.attempt);
     // vscode.open rather than openTextDocument: logs over 50 MB are not handed to extensions, but the editor opens them.
     await vscode.commands.executeCommand('vscode.open', uri, { preview: false, viewColumn: vscode.ViewColumn.Beside });
     return { ok: true, uri: uri.toString(), bytes: logFs.lastSize };

@@ -7,11 +7,14 @@ import { runGraph } from '../core/graph/forRun';
 import { podLog } from '../core/logs/podLogs';
 import type { EndpointManager } from '../endpoints/endpointManager';
 import { LogSession } from './logSession';
+import { RunPanel } from './runPanel';
 
 export const LOG_SCHEME = 'kfp-log';
 
-export function logUri(runId: string, nodeId: string, label: string): vscode.Uri {
-  return vscode.Uri.from({ scheme: LOG_SCHEME, path: `/${encodeURIComponent(runId)}/${label.replace(/[\\/:*?"<>|#]/g, '_')}.log`, query: new URLSearchParams({ node: nodeId }).toString() });
+export function logUri(runId: string, nodeId: string, label: string, attempt?: number): vscode.Uri {
+  const q = new URLSearchParams({ node: nodeId });
+  if (attempt !== undefined) q.set('attempt', String(attempt));
+  return vscode.Uri.from({ scheme: LOG_SCHEME, path: `/${encodeURIComponent(runId)}/${label.replace(/[\\/:*?"<>|#]/g, '_')}${attempt !== undefined ? `-attempt-${attempt}` : ''}.log`, query: q.toString() });
 }
 
 export class LogFileSystem implements vscode.FileSystemProvider {
@@ -27,11 +30,13 @@ export class LogFileSystem implements vscode.FileSystemProvider {
     const key = uri.toString();
     if (this.cache?.key === key && Date.now() - this.cache.at < 10_000) return this.cache.data;
     const runId = decodeURIComponent(uri.path.split('/')[1] ?? '');
-    const nodeId = new URLSearchParams(uri.query).get('node') ?? '';
+    const q = new URLSearchParams(uri.query);
+    const nodeId = q.get('node') ?? '';
+    const attempt = q.get('attempt') !== null ? Number(q.get('attempt')) : undefined;
     const client = await this.endpoints.getClient();
     const run = await client.getRun(runId);
-    const { state: st } = await runGraph(client, run);
-    const t = LogSession.target(this.endpoints, run, st, nodeId);
+    const { state: st } = await runGraph(await RunPanel.stateSources(this.endpoints), run);
+    const t = LogSession.target(this.endpoints, run, st, nodeId, attempt);
     const enc = new TextEncoder();
     let data: Uint8Array;
     if ('message' in t) data = enc.encode(`# ${t.message}\n`);
@@ -39,7 +44,7 @@ export class LogFileSystem implements vscode.FileSystemProvider {
       const chunks: Uint8Array[] = [];
       let source = '';
       for await (const b of podLog(await LogSession.sources(this.endpoints), { ...t, running: false })) { source = b.source; chunks.push(enc.encode(b.lines.join('\n') + '\n')); }
-      const head = enc.encode(`# Log of ${nodeId} (pod ${t.podName}) from ${source === 'kubernetes' ? 'the Kubernetes API' : source === 'ui-server' ? 'the KFP UI server' : 'the log archive'}\n`);
+      const head = enc.encode(`# Log of ${nodeId}${attempt !== undefined ? ` attempt ${attempt}` : ''} (pod ${t.podName}) from ${source === 'kubernetes' ? 'the Kubernetes API' : source === 'ui-server' ? 'the KFP UI server' : 'the log archive'}\n`);
       const size = chunks.reduce((n, c) => n + c.length, head.length);
       data = new Uint8Array(size);
       data.set(head, 0);

@@ -16,15 +16,21 @@ export class LogSession implements vscode.Disposable {
 
   constructor(private readonly endpoints: EndpointManager, private readonly post: (m: HostMessage) => void) {}
 
-  /** The log target of a node: its executor pod. */
-  static target(endpoints: EndpointManager, run: Run, st: RunGraphState, nodeId: string): LogTarget | { message: string } {
+  /** The log target of a node: its executor pod (the last attempt, or attempt `attempt` of a retried step). */
+  static target(endpoints: EndpointManager, run: Run, st: RunGraphState, nodeId: string, attempt?: number): LogTarget | { message: string } {
     const s = st.nodes.get(nodeId);
-    if (!s) return { message: 'This step has not started: it has no log yet.' };
+    if (!s) return { message: st.source === 'task-details' ? 'The pod of this step is unknown: only task_details could be read, and they carry no pod names.' : 'This step has not started: it has no log yet.' };
     if (s.cached) return { message: 'This step\'s output was taken from the cache: no pod ran, so there is no log.' };
-    if (!s.podName) return { message: 'This step has no executor pod (yet).' };
+    const a = attempt !== undefined ? s.attempts?.[attempt] : undefined;
+    if (attempt !== undefined && !a) return { message: `This step has no attempt ${attempt}.` };
+    const podName = a ? a.podName : s.podName;
+    if (!podName) {
+      return { message: s.note ?? (st.source === 'task-details' ? 'The pod of this step is unknown: only task_details could be read, and they carry no pod names.' : 'This step has no executor pod (yet).') };
+    }
+    const state = a ? a.state : s.state;
     return {
-      podName: s.podName, namespace: endpoints.active()?.namespace || 'kubeflow', runId: run.run_id ?? '', workflowName: st.workflowName,
-      runCreatedAt: run.created_at, running: !isFinished(s.state) && !isFinished(run.state),
+      podName, namespace: endpoints.active()?.namespace || 'kubeflow', runId: run.run_id ?? '', workflowName: st.workflowName,
+      runCreatedAt: run.created_at, running: !isFinished(state) && !isFinished(run.state), archiveKey: a ? a.archiveKey : s.archiveKey,
     };
   }
 

@@ -4,9 +4,10 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { buildGraph, PipelineGraph } from '../core/graph/model';
-import { runGraph, workflowOf } from '../core/graph/forRun';
-import { graphFromWorkflow, mergeTaskDetails, RunGraphState, taskDetailsFromWorkflow } from '../core/graph/runState';
+import { runGraph, runState, StateSources, workflowOf } from '../core/graph/forRun';
+import { graphFromWorkflow, RunGraphState } from '../core/graph/runState';
 import { kubeconfigConnection, workflowOfRun } from '../core/logs/podLogs';
+import type { ArgoWorkflow } from '../core/argo/workflow';
 import type { JsonObject, Run } from '../core/kfp/types';
 import { isFinished } from '../core/kfp/types';
 import type { HostMessage, RenderReport, ViewMessage, ViewNodeState } from '../core/runView/protocol';
@@ -155,8 +156,7 @@ export class RunPanel implements vscode.Disposable {
         const run = await client.getRun(this.key);
         this.run = run;
         this.panel.title = `Run: ${run.display_name ?? run.run_id}`;
-        if (!workflowOf(run)) await this.fillFromWorkflow(run);
-        ({ graph: this.graph, state: this.graphState } = await runGraph(client, run));
+        ({ graph: this.graph, state: this.graphState } = await runGraph(await RunPanel.stateSources(this.deps.endpoints, this.memo), run));
         this.deps.poller.watch(run);
       }
       if (this.ready) this.sendInit();
@@ -177,38 +177,61 @@ export class RunPanel implements vscode.Disposable {
   }
   private retrySub?: vscode.Disposable;
 
-  /** Without task_details from the API server, read the run's Argo Workflow through the Kubernetes API (when the kubeconfig gives access). */
-  private async fillFromWorkflow(run: Run): Promise<void> {
-    if (run.run_details?.task_details?.length || !vscode.workspace.isTrusted) return;
-    try {
-      const conn = await kubeconfigConnection(this.deps.endpoints.active()?.kubeContext);
-      if (!conn) return;
-      const wf = await workflowOfRun(conn, this.deps.endpoints.active()?.namespace || 'kubeflow', run.run_id ?? '');
-      if (wf) run.run_details = { ...run.run_details, task_details: taskDetailsFromWorkflow(wf as Parameters<typeof taskDetailsFromWorkflow>[0], run.run_id ?? '') };
-    } catch (e) {
-      log().info(`Run view ${this.key}: no workflow through the Kubernetes API: ${errorText(e)}`);
+  /** Sources of a run's state remembered between polls (a source that cannot answer is not asked again). */
+  private readonly memo: NonNullable<StateSources['memo']> = {};
+
+  /** Where a run's state is read from: the API server, then (trusted workspace, kubeconfig) the Kubernetes API. */
+  static async stateSources(endpoints: EndpointManager, memo?: StateSources['memo']): Promise<StateSources> {
+    const client = await endpoints.getClient();
+    const src: StateSources = { client, memo };
+    const useKube = vscode.workspace.getConfiguration('kfp').get<boolean>('logs.useKubeconfig', true) && vscode.workspace.isTrusted;
+    if (useKube) {
+      src.kubernetesWorkflow = async (runId, signal) => {
+        const conn = await kubeconfigConnection(endpoints.active()?.kubeContext);
+        if (!conn) return undefined;
+        return (await workflowOfRun(conn, endpoints.active()?.namespace || 'kubeflow', runId, signal)) as ArgoWorkflow | undefined;
+      };
     }
+    return src;
   }
 
   private sendInit(): void {
     if (!this.graph) return;
     const { states, iterations } = viewStates(this.graphState);
     this.sent = states;
-    const run = this.run ? runSummary(this.run) : { name: this.staticSource?.title ?? '', static: true };
+    const run = this.run ? runSummary(this.run, undefined, this.graphState) : { name: this.staticSource?.title ?? '', static: true };
     this.post({ type: 'init', run, graph: viewGraph(this.graph, this.run?.runtime_config?.parameters ?? {}), states, iterations });
   }
 
-  /** A new version of the run from the poller: send only what changed. */
-  update(run: Run): void {
-    if (!this.graph) return;
+  /** A new version of the run from the poller: read its state and send only what changed (one read at a time; the newest run wins). */
+  update(run: Run): Promise<void> {
+    if (!this.graph) return Promise.resolve();
     this.run = run;
-    const wf = workflowOf(run);
-    this.graphState = wf ? graphFromWorkflow(wf).state : mergeTaskDetails(this.graph, run.run_details?.task_details ?? []);
-    const { states, iterations } = viewStates(this.graphState);
-    const changed = diffStates(this.sent, states);
-    this.sent = states;
-    this.post({ type: 'states', run: runSummary(run), states: changed, iterations });
-    this.logs.runChanged(run, this.graphState);
+    this.pendingRun = run;
+    if (!this.updating) this.updating = this.drainUpdates().finally(() => { this.updating = undefined; });
+    return this.updating;
+  }
+  private pendingRun?: Run;
+  private updating?: Promise<void>;
+
+  private async drainUpdates(): Promise<void> {
+    while (this.pendingRun && this.graph) {
+      const run = this.pendingRun;
+      this.pendingRun = undefined;
+      try {
+        const wf = workflowOf(run);
+        this.graphState = wf ? graphFromWorkflow(wf).state : await runState(await RunPanel.stateSources(this.deps.endpoints, this.memo), run, this.graph);
+      } catch (e) {
+        log().error(`Run view ${this.key}: ${errorText(e)}`);
+        this.post({ type: 'error', message: errorText(e) });
+        continue;
+      }
+      const { states, iterations } = viewStates(this.graphState);
+      const changed = diffStates(this.sent, states);
+      this.sent = states;
+      this.post({ type: 'states', run: runSummary(run, undefined, this.graphState), states: changed, iterations });
+      this.logs.runChanged(run, this.graphState);
+    }
   }
 
   private post(m: HostMessage): void {
@@ -230,13 +253,13 @@ export class RunPanel implements vscode.Disposable {
         for (const l of this.reportListeners) l(m.report);
         break;
       case 'openLog':
-        if (this.runId) await vscode.commands.executeCommand('kfp.run.openLog', { runId: this.runId, nodeId: m.nodeId });
+        if (this.runId) await vscode.commands.executeCommand('kfp.run.openLog', { runId: this.runId, nodeId: m.nodeId, attempt: m.attempt });
         break;
       case 'copy':
         await vscode.env.clipboard.writeText(m.text);
         break;
       case 'action':
-        if (m.action === 'refresh') { await this.load(); if (this.run) this.update(this.run); break; }
+        if (m.action === 'refresh') { await this.load(); if (this.run) await this.update(this.run); break; }
         if (!this.runId) break;
         {
           const command = ({
@@ -254,7 +277,7 @@ export class RunPanel implements vscode.Disposable {
     if (!this.runId) return;
     const client = await this.deps.endpoints.getClient();
     const run = await client.getRun(this.runId);
-    this.update(run);
+    await this.update(run);
     if (!isFinished(run.state)) this.deps.poller.watch(run);
   }
 

@@ -8,12 +8,12 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import type { RuntimeState } from '../../src/core/kfp/types';
+import type { PipelineTaskDetail, RuntimeState } from '../../src/core/kfp/types';
 import { Clock } from './clock';
 import { Spec, bodySchema, check, findOperation, loadSpecs, responseSchema, unknownQuery } from './openapi';
 import { loadSamplePipelines, specStruct } from './seed';
 import * as m from './model';
-import { buildWorkflow, taskDetails, workflowName, WorkflowView } from './workflow';
+import { ArgoRun, ArgoValidationError, compileToArgo, KfpShape, simulate, workflowObject } from './argo';
 
 export interface Fault {
   /** Regular expression matched against "METHOD /path". */
@@ -59,11 +59,27 @@ export interface EmulatorOptions {
   podRetentionMs?: number;
   /** Iterations of every ParallelFor (default: the raw list's length, else 3): large fan-outs for tests and benchmarks. */
   loopIterations?: number;
+  /** Which KFP backend generation compiles and runs v2 pipelines (Argo node shapes differ): 2.3, 2.5 or 2.17 (default). */
+  kfpVersion?: KfpShape;
+  /** Argo's POD_NAMES: v2 (default, {workflow}-{template}-{hash}) or v1 (the node ID). */
+  podNames?: 'v1' | 'v2';
+  /** Argo offloads node status to its database: the workflow carries none (status.offloadNodeStatusVersion). */
+  offloadNodeStatus?: boolean;
+  /** Node status larger than this many bytes is sent as status.compressedNodes (Argo packer.go; default 1 MiB). */
+  compressNodesAbove?: number;
   /** Log lines each running step writes per second of the emulator clock (default 5). */
   logLinesPerSecond?: number;
   /** Keep the state in this JSON file: loaded at start when it exists, written after every change. */
   stateFile?: string;
   log?: (line: string) => void;
+}
+
+/** A v2 run's workflow at the emulator's now: the simulation, how far it has got (`u`, in its units), and the clock mapping. */
+interface WfView { name: string; run?: ArgoRun; invalid?: string; u: number; t0: number; msPerUnit: number; cancelAt?: number; toIso: (u: number) => string }
+
+/** The Argo workflow name KFP gives a run: the pipeline name and a random suffix (generateName). */
+export function workflowName(pipelineName: string, runId: string): string {
+  return `${pipelineName.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40)}-${runId.replace(/-/g, '').slice(0, 5)}`;
 }
 
 interface Reply { status: number; body?: unknown; text?: string; headers?: Record<string, string> }
@@ -384,17 +400,21 @@ export class KfpEmulator {
     return { status: 200, text: lines }; // served from the archive, as the UI server does when archiveLogs is on
   }
 
-  /** The UI server's /artifacts/get?source=minio&bucket=mlpipeline&key=…: archived logs. */
+  /**
+   * The UI server's /artifacts/get?source=minio&bucket=mlpipeline&key=…
+   * (frontend/server/handlers/artifacts.ts): archived logs, at the key each pod's
+   * main-logs artifact records in the workflow (the artifact repository's
+   * keyFormat, ../shared/kfp-reference.md 2).
+   */
   private uiArtifact(q: URLSearchParams): Reply {
     const key = q.get('key') ?? '';
-    const m2 = /^artifacts\/([^/]+)\/\d{4}\/\d{2}\/\d{2}\/([^/]+)\/main\.log$/.exec(key);
-    if (q.get('bucket') !== 'mlpipeline' || !m2) return { status: 404, text: `Failed to get object in bucket ${q.get('bucket')} at path ${key}: The specified key does not exist.` };
+    const notThere = { status: 404, text: `Failed to get object in bucket ${q.get('bucket')} at path ${key}: The specified key does not exist.` };
+    const m2 = /^private-artifacts\/[^/]+\/[^/]+\/\d{4}\/\d{2}\/\d{2}\/([^/]+)\/main\.log$/.exec(key);
+    if (q.get('bucket') !== 'mlpipeline' || !m2) return notThere;
     const now = this.clock.now();
-    const found = this.podOf(m2[2], now);
-    if (!found || found.plan.end === undefined || now < found.plan.end || this.archiveKey(found.view, found.run, m2[2]) !== key) {
-      return { status: 404, text: `Failed to get object in bucket mlpipeline at path ${key}: The specified key does not exist.` };
-    }
-    return { status: 200, text: this.logLines(m2[2], found.plan, now).map((l) => l.text).join('\n') + '\n' };
+    const found = this.podOf(m2[1], now);
+    if (!found || found.plan.end === undefined || now < found.plan.end || found.plan.key !== key) return notThere;
+    return { status: 200, text: this.logLines(m2[1], found.plan, now).map((l) => l.text).join('\n') + '\n' };
   }
 
   private validateRequest(method: string, pathname: string, q: URLSearchParams, raw: Buffer, req: http.IncomingMessage): void {
@@ -426,31 +446,111 @@ export class KfpEmulator {
     return this.versions.find((v) => v.id === r.versionRef?.versionId)?.spec;
   }
 
-  workflowOf(r: m.RunRec, now: number): WorkflowView | undefined {
+  private readonly simulations = new Map<string, { key: string; run?: ArgoRun; invalid?: string }>();
+
+  /**
+   * The Argo Workflow behind a v2 run at `now`: the spec compiled and run by
+   * Argo's rules (./argo.ts), stretched over the run's running time in the
+   * emulator's plan (RUNNING at t0, finished at t1), cut at a terminate.
+   */
+  workflowOf(r: m.RunRec, now: number): WfView | undefined {
     const spec = this.specOf(r);
     const inner = (spec?.pipeline_spec ?? spec) as Record<string, unknown> | undefined;
     if (!spec || !inner?.root) return undefined;
-    const s = m.runStateAt(r, now);
     const running = r.plan.find((p) => p.state === 'RUNNING');
     if (!running || now < running.at) return undefined;
     const end = r.plan.find((p) => m.TERMINAL.has(p.state) && p.state !== 'CANCELED');
     const t0 = running.at;
     const t1 = end?.at ?? running.at + 3600_000;
-    const canceledAt = s.state === 'CANCELED' || s.state === 'CANCELING' ? s.history.find((h) => h.state === 'CANCELING')?.at ?? now : undefined;
-    const at = Math.min(now, canceledAt ?? now);
-    const progress = s.finishedAt !== undefined && s.state !== 'CANCELED' ? 1 : Math.min(0.999, (at - t0) / Math.max(1, t1 - t0));
-    return buildWorkflow(spec, r.id, t0, t1, progress, end?.state === 'FAILED', this.options.loopIterations);
+    const fail = end?.state === 'FAILED';
+    const name = workflowName(String((inner.pipelineInfo as { name?: string } | undefined)?.name ?? 'pipeline'), r.id);
+    const shape = this.options.kfpVersion ?? '2.17';
+    const key = `${t0}:${t1}:${fail}:${shape}:${this.options.podNames ?? 'v2'}:${this.options.loopIterations ?? ''}`;
+    let sim = this.simulations.get(r.id);
+    if (!sim || sim.key !== key) {
+      try {
+        sim = {
+          key,
+          run: simulate(spec, name, {
+            shape, podNames: this.options.podNames ?? 'v2', loopIterations: this.options.loopIterations, fail,
+            createdAt: new Date(r.createdAt), namespace: r.namespace ?? 'kubeflow',
+          }),
+        };
+      } catch (e) {
+        if (!(e instanceof ArgoValidationError)) throw e;
+        sim = { key, invalid: e.message };
+      }
+      this.simulations.set(r.id, sim);
+    }
+    if (!sim.run) return { name, invalid: sim.invalid, u: 0, t0, msPerUnit: 1, toIso: () => new Date(t0).toISOString() };
+    const msPerUnit = (t1 - t0) / Math.max(1, sim.run.end);
+    const s = m.runStateAt(r, now);
+    const canceledAt = s.history.find((h) => h.state === 'CANCELING')?.at;
+    const u = s.finishedAt !== undefined && s.state !== 'CANCELED' ? Math.max(sim.run.end, (now - t0) / msPerUnit) : (now - t0) / msPerUnit;
+    return {
+      name, run: sim.run, u, t0, msPerUnit, cancelAt: canceledAt !== undefined ? (canceledAt - t0) / msPerUnit : undefined,
+      toIso: (x: number) => new Date(Math.floor((t0 + x * msPerUnit) / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
+    };
   }
 
-  /** The run and pod plan behind a pod name. */
-  private podOf(pod: string, now: number): { run: m.RunRec; view: WorkflowView; plan: { task: string; start: number; end?: number; state: RuntimeState } } | undefined {
+  /** The Workflow object of a run as Kubernetes holds it (and as KFP stores it in workflow_manifest). */
+  workflowJson(r: m.RunRec, view: WfView): Record<string, unknown> {
+    if (!view.run) {
+      // operator.go: a workflow that fails validation is marked Error with the reason and runs no node.
+      return { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: view.name, namespace: r.namespace ?? 'kubeflow', labels: { 'pipeline/runid': r.id } }, status: { phase: 'Error', message: view.invalid } };
+    }
+    return workflowObject(view.run, {
+      runId: r.id, namespace: r.namespace ?? 'kubeflow', createdAt: new Date(r.createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      offload: this.options.offloadNodeStatus, compressAbove: this.options.compressNodesAbove,
+    }, view.u, view.toIso, view.cancelAt);
+  }
+
+  /**
+   * run_details.task_details as the API server builds them from the stored
+   * workflow (kubeflow/pipelines backend/src/apiserver/server/api_converter.go
+   * toModelTasks + toApiPipelineTaskDetail, storage/task_store.go): one entry per
+   * node in node-ID order, a random task_id kept per node (pod name), display name,
+   * workflow creation time, node times, state through ToV2 (Omitted has none),
+   * child_tasks with the node IDs of `children`, and nothing else.
+   */
+  taskDetailsOf(r: m.RunRec, view: WfView): PipelineTaskDetail[] {
+    const wf = this.workflowJson(r, view) as { status: { nodes?: Record<string, Record<string, unknown>> } };
+    const nodes = wf.status.nodes ?? {};
+    const created = new Date(r.createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const ids = this.taskIds.get(r.id) ?? new Map<string, string>();
+    this.taskIds.set(r.id, ids);
+    const V2: Record<string, RuntimeState | undefined> = { Pending: 'PENDING', Running: 'RUNNING', Succeeded: 'SUCCEEDED', Skipped: 'SKIPPED', Failed: 'FAILED', Error: 'FAILED' };
+    return Object.keys(nodes).sort().map((id) => {
+      const n = nodes[id] as { displayName: string; phase: string; startedAt: string; finishedAt: string | null; children?: string[] };
+      if (!ids.has(id)) ids.set(id, randomUUID());
+      const d: PipelineTaskDetail = {
+        run_id: r.id, task_id: ids.get(id), display_name: n.displayName, create_time: created, start_time: n.startedAt,
+        end_time: n.finishedAt ?? '1970-01-01T00:00:00Z',
+      };
+      const st = V2[n.phase];
+      if (st) { d.state = st; d.state_history = [{ update_time: n.finishedAt ?? n.startedAt, state: st }]; }
+      if (n.children?.length) d.child_tasks = n.children.map((c) => ({ pod_name: c }));
+      return d;
+    });
+  }
+  private readonly taskIds = new Map<string, Map<string, string>>();
+
+  /** The run and the pod behind a pod name. */
+  private podOf(pod: string, now: number): { run: m.RunRec; view: WfView; plan: { task: string; start: number; end?: number; state: RuntimeState; key: string } } | undefined {
     for (const r of this.runs) {
       const spec = this.specOf(r);
       const inner = (spec?.pipeline_spec ?? spec) as { pipelineInfo?: { name?: string } } | undefined;
-      if (!inner || !pod.startsWith(workflowName(inner.pipelineInfo?.name ?? 'pipeline', r.id) + '-')) continue;
+      if (!inner || !pod.startsWith(workflowName(inner.pipelineInfo?.name ?? 'pipeline', r.id))) continue;
       const view = this.workflowOf(r, now);
-      const plan = view?.pods.get(pod);
-      if (view && plan) return { run: r, view, plan };
+      if (!view?.run) continue;
+      const p = view.run.pods().find((x) => x.podName === pod);
+      if (!p || p.node.start > view.u) continue;
+      const cut = view.cancelAt !== undefined ? Math.min(view.u, view.cancelAt) : view.u;
+      const ended = p.node.end <= cut || view.cancelAt !== undefined && view.u >= view.cancelAt;
+      const endUnits = p.node.end <= cut ? p.node.end : view.cancelAt;
+      const state: RuntimeState = !ended ? 'RUNNING' : p.node.end <= cut ? (p.node.phase === 'Failed' ? 'FAILED' : 'SUCCEEDED') : 'FAILED';
+      const task = `${p.node.pod!.irPath}${p.node.pod!.role.endsWith('driver') ? ' (driver)' : ''}`;
+      return { run: r, view, plan: { task, start: view.t0 + p.node.start * view.msPerUnit, end: ended && endUnits !== undefined ? view.t0 + endUnits * view.msPerUnit : undefined, state, key: view.run!.archiveKey(pod) } };
     }
     return undefined;
   }
@@ -498,29 +598,15 @@ export class KfpEmulator {
     req.on('close', () => clearInterval(timer));
   }
 
-  /** GET …/workflows?labelSelector=pipeline/runid=<id> (Kubernetes): the Argo Workflow behind a v2 run, with status.nodes. */
+  /** GET …/workflows?labelSelector=pipeline/runid=<id> (Kubernetes): the Argo Workflow behind a v2 run, as Argo left it (offloaded or compressed status included). */
   private workflows(q: URLSearchParams): Reply {
     const sel = /^pipeline\/runid=(.+)$/.exec(q.get('labelSelector') ?? '');
     const now = this.clock.now();
     const items = this.runs.filter((r) => !sel || r.id === sel[1]).slice(0, sel ? 1 : 50).flatMap((r) => {
       const view = this.workflowOf(r, now);
-      if (!view) return [];
-      const phase: Record<string, string> = { SUCCEEDED: 'Succeeded', FAILED: 'Failed', RUNNING: 'Running', PENDING: 'Pending', SKIPPED: 'Skipped', CANCELED: 'Failed' };
-      const iso2 = (ms?: number) => (ms === undefined ? undefined : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
-      const nodes = Object.fromEntries(view.nodes.map((n) => [n.id, {
-        id: n.id, name: n.id === view.name ? view.name : `${view.name}.${n.display}`, displayName: n.display, type: n.pod ? 'Pod' : 'DAG', templateName: n.template,
-        phase: phase[n.state] ?? 'Running', startedAt: iso2(n.start), finishedAt: n.state === 'RUNNING' ? undefined : iso2(n.end), children: n.children.length ? n.children : undefined, message: n.error,
-      }]));
-      return [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: view.name, namespace: r.namespace ?? 'kubeflow', labels: { 'pipeline/runid': r.id } }, status: { phase: phase[m.runStateAt(r, now).state] ?? 'Running', nodes } }];
+      return view ? [this.workflowJson(r, view)] : [];
     });
-    return { status: 200, body: { apiVersion: 'argoproj.io/v1alpha1', kind: 'WorkflowList', items } };
-  }
-
-  /** The archived main.log of a finished step (Argo archiveLogs), by the default key format. */
-  archiveKey(view: WorkflowView, run: m.RunRec, pod: string): string {
-    const d = new Date(run.createdAt);
-    const pad = (n: number) => String(n).padStart(2, '0');
-    return `artifacts/${view.name}/${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}/${pod}/main.log`;
+    return { status: 200, body: { apiVersion: 'argoproj.io/v1alpha1', kind: 'WorkflowList', metadata: {}, items } };
   }
 
   // ---- lists ------------------------------------------------------------
@@ -721,7 +807,10 @@ export class KfpEmulator {
       if (method === 'GET' && !action) {
         const body = m.runJson(r, now);
         const view = this.workflowOf(r, now);
-        if (view) body.run_details = { task_details: taskDetails(view, r.id) };
+        if (view) {
+          const details = this.taskDetailsOf(r, view);
+          if (details.length) body.run_details = { task_details: details };
+        }
         return ok(body);
       }
       if (method === 'DELETE' && !action) { this.runs = this.runs.filter((x) => x !== r); return ok({}); }
@@ -803,6 +892,13 @@ export class KfpEmulator {
         specName ? { state: 'FAILED', at: now + duration, error: 'task failed: exit status 1' } : { state: 'SUCCEEDED', at: now + duration },
       ],
     };
+    // A workflow Argo refuses (validate.go) never runs: the run fails with Argo's reason.
+    const spec = this.specOf(r);
+    if (spec && ((spec.pipeline_spec ?? spec) as Record<string, unknown>).root) {
+      try { compileToArgo(spec, this.options.kfpVersion ?? '2.17'); } catch (e) {
+        if (e instanceof ArgoValidationError) r.plan = [{ state: 'PENDING', at: now }, { state: 'FAILED', at: now + 1000, error: e.message }];
+      }
+    }
     this.runs.push(r);
     exp.lastRunCreatedAt = now;
     return r;
@@ -947,8 +1043,9 @@ export class KfpEmulator {
     if (method === 'GET' && (mt = p.match(/^\/runs\/([^/]+)$/))) {
       const r = this.runs.find((x) => x.id === mt![1]);
       if (!r) throw notFound(`Run ${mt[1]} not found`);
-      const wf = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: `run-${r.id.slice(0, 8)}` }, status: { phase: m.runStateAt(r, now).state } };
-      return ok({ run: m.v1RunJson(r, now), pipeline_runtime: { workflow_manifest: JSON.stringify(wf) } });
+      // toApiRunDetailV1: the stored workflow with its status, as a JSON string ('' before the run has one).
+      const view = this.workflowOf(r, now);
+      return ok({ run: m.v1RunJson(r, now), pipeline_runtime: { workflow_manifest: view ? JSON.stringify(this.workflowJson(r, view)) : '' } });
     }
     if (method === 'GET' && p === '/jobs') {
       const items = refType === 'EXPERIMENT' ? this.recurring.filter((r) => r.experimentId === refId) : this.inNamespace(this.recurring, q);

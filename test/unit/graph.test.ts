@@ -1,16 +1,10 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { buildGraph, leaves, GraphNode } from '../../src/core/graph/model';
-import { countStates, graphFromWorkflow, mergeTaskDetails, taskDetailsFromWorkflow } from '../../src/core/graph/runState';
-import { workflowOfRun } from '../../src/core/logs/podLogs';
+import { buildGraph, GraphNode } from '../../src/core/graph/model';
 import { viewGraph } from '../../src/core/runView/viewModel';
 import { parsePipelineText } from '../../src/core/pipeline/spec';
-import { KfpClient } from '../../src/core/kfp/client';
 import type { JsonObject } from '../../src/core/kfp/types';
-import { buildWorkflow, taskDetails } from '../emulator/workflow';
-import { KfpEmulator } from '../emulator/server';
 import { sharedDir } from '../emulator/openapi';
 
 const FIX = path.resolve(__dirname, '../../../test/fixtures/pipelines');
@@ -58,101 +52,6 @@ describe('pipeline graph', () => {
     const cond = read('valid__essential__pipeline_with_nested_conditions.yaml');
     assert.equal(cond.byId.get('root/condition-1/condition-2')!.kind, 'condition');
     assert.match(cond.byId.get('root/condition-1')!.condition!, /flip-coin-op-Output/);
-  });
-});
-
-describe('run state from task_details (shaped as the real server sends them)', () => {
-  it('maps every node of every sample to its task, derives executor pod names and spots cached steps', () => {
-    let cachedSeen = 0;
-    for (const [f, spec] of samples()) {
-      const g = buildGraph(spec);
-      const view = buildWorkflow(spec, 'abcdef12-0000', 0, 100_000, 1, false);
-      const details = taskDetails(view, 'abcdef12-0000');
-      assert.ok(details.every((d) => !d.pod_name && !d.parent_task_id), 'no pod_name, no parent_task_id, as the real server');
-      const st = mergeTaskDetails(g, details);
-      assert.equal(st.workflowName, view.name);
-      const podsFound = new Set<string>();
-      const visit = (n: GraphNode, id: string) => {
-        if (n.kind === 'task' || n.kind === 'importer') {
-          const s = st.nodes.get(id);
-          assert.ok(s, `${f}: ${id} has a state`);
-          assert.equal(s.state, 'SUCCEEDED', `${f}: ${id}`);
-          if (s.podName) podsFound.add(s.podName); else { assert.equal(s.cached, true, `${f}: ${id} without a pod is cached`); cachedSeen++; }
-          return;
-        }
-        if (n.kind === 'loop') { for (const it of st.iterations.get(id) ?? []) for (const c of n.children ?? []) visit(c, `${id}[${it.index}]/${c.key}`); return; }
-        for (const c of n.children ?? []) visit(c, `${id}/${c.key}`);
-      };
-      visit(g.root, 'root');
-      assert.deepEqual([...podsFound].sort(), [...view.pods.keys()].sort(), `${f}: executor pods`);
-      assert.deepEqual(st.unmatched, [], `${f}: every node placed`);
-    }
-    assert.ok(cachedSeen > 0, 'some steps came from the cache');
-  });
-
-  it('a failing run: the failed step, the steps that never started, counts over loop iterations', () => {
-    const spec = parsePipelineText(fs.readFileSync(path.join(FIX, 'hello_pipeline.yaml'), 'utf8')).spec!;
-    const g = buildGraph(spec);
-    const st = mergeTaskDetails(g, taskDetails(buildWorkflow(spec, 'run-1', 0, 1000, 1, true), 'run-1'));
-    assert.equal(st.nodes.get('root/shout')?.state, 'FAILED');
-    assert.equal(st.nodes.get('root/say-hello')?.state, 'SUCCEEDED');
-    const fan = { pipelineInfo: { name: 'fan' }, root: { dag: { tasks: { loop: { componentRef: { name: 'comp-for-loop-1' }, taskInfo: { name: 'loop' }, parameterIterator: { itemInput: 'x', items: { raw: '[1,2,3,4]' } } } } } }, components: { 'comp-for-loop-1': { dag: { tasks: { a: { componentRef: { name: 'comp-a' }, taskInfo: { name: 'a' } }, b: { componentRef: { name: 'comp-a' }, taskInfo: { name: 'b' }, dependentTasks: ['a'] } } } }, 'comp-a': { executorLabel: 'exec-a' } }, deploymentSpec: { executors: { 'exec-a': { container: { image: 'x' } } } } } as unknown as JsonObject;
-    const fg = buildGraph(fan);
-    const half = mergeTaskDetails(fg, taskDetails(buildWorkflow(fan, 'run-2', 0, 8000, 0.5, false), 'run-2'));
-    assert.equal(half.iterations.get('root/loop')?.length, 3, 'iterations that started');
-    assert.deepEqual(countStates(fg.root, half), { SUCCEEDED: 4, RUNNING: 1, PENDING: 1 });
-    assert.equal(leaves(fg.root).length, 2);
-  });
-
-  it('reads a v1 run from its workflow, with compressedNodes', () => {
-    const nodes = {
-      wf: { id: 'wf', type: 'DAG', phase: 'Running', children: ['wf-1'] },
-      'wf-1': { id: 'wf-1', type: 'Pod', displayName: 'fetch', templateName: 'fetch', phase: 'Succeeded', children: ['wf-2'] },
-      'wf-2': { id: 'wf-2', type: 'Pod', displayName: 'score', templateName: 'score', phase: 'Running' },
-    };
-    const wf = { metadata: { name: 'wf' }, status: { compressedNodes: gzipSync(JSON.stringify(nodes)).toString('base64') } };
-    const { graph, state } = graphFromWorkflow(wf);
-    assert.deepEqual(graph.root.edges, [['wf-1', 'wf-2']]);
-    assert.equal(state.nodes.get('root/wf-2')?.state, 'RUNNING');
-    assert.equal(state.nodes.get('root/wf-1')?.podName, 'wf-fetch-1');
-  });
-
-  it('the emulator serves task_details that fit the official API and the mapping', async () => {
-    const emu = new KfpEmulator({ seed: 'none', runDurationMs: 10_000 });
-    const client = new KfpClient({ baseUrl: await emu.start() });
-    try {
-      await client.connect();
-      const spec = parsePipelineText(fs.readFileSync(path.join(FIX, 'hello_pipeline.yaml'), 'utf8')).spec!;
-      const run = await client.createRun({ display_name: 'r', pipeline_spec: spec });
-      emu.clock.advance(4_000);
-      const mid = await client.getRun(run.run_id!);
-      const st = mergeTaskDetails(buildGraph(spec), mid.run_details?.task_details ?? []);
-      assert.equal(st.nodes.get('root/say-hello')?.state, 'RUNNING');
-      emu.clock.advance(20_000);
-      const done = await client.getRun(run.run_id!);
-      const st2 = mergeTaskDetails(buildGraph(spec), done.run_details?.task_details ?? []);
-      assert.equal(st2.nodes.get('root/shout')?.state, 'SUCCEEDED');
-      assert.deepEqual(emu.violations, []);
-    } finally { await emu.stop(); }
-  });
-});
-
-describe('the Argo Workflow by its run label', () => {
-  it('gives the same run state as task_details, through the Kubernetes API', async () => {
-    const emu = new KfpEmulator({ seed: 'none', runDurationMs: 10_000 });
-    const client = new KfpClient({ baseUrl: await emu.start() });
-    try {
-      await client.connect();
-      const spec = parsePipelineText(fs.readFileSync(path.join(FIX, 'hello_pipeline.yaml'), 'utf8')).spec!;
-      const run = await client.createRun({ display_name: 'wf', pipeline_spec: spec });
-      emu.clock.advance(7_000);
-      const wf = await workflowOfRun({ server: emu.url, headers: {} }, 'kubeflow', run.run_id!);
-      assert.ok(wf);
-      const fromWf = mergeTaskDetails(buildGraph(spec), taskDetailsFromWorkflow(wf as Parameters<typeof taskDetailsFromWorkflow>[0], run.run_id!));
-      const fromApi = mergeTaskDetails(buildGraph(spec), (await client.getRun(run.run_id!)).run_details!.task_details!);
-      assert.deepEqual([...fromWf.nodes.entries()].map(([k, v]) => [k, v.state, v.podName]), [...fromApi.nodes.entries()].map(([k, v]) => [k, v.state, v.podName]));
-      assert.equal(await workflowOfRun({ server: emu.url, headers: {} }, 'kubeflow', 'no-such-run'), undefined);
-    } finally { await emu.stop(); }
   });
 });
 

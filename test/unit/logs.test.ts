@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KfpClient } from '../../src/core/kfp/client';
 import { buildGraph } from '../../src/core/graph/model';
-import { mergeTaskDetails } from '../../src/core/graph/runState';
+import { runState } from '../../src/core/graph/forRun';
 import { kubernetesLog, podLog, LogTarget } from '../../src/core/logs/podLogs';
 import { parsePipelineText } from '../../src/core/pipeline/spec';
 import { KfpEmulator } from '../emulator/server';
@@ -15,11 +15,12 @@ async function runningStep(emu: KfpEmulator, client: KfpClient) {
   const run = await client.createRun({ display_name: 'logs', pipeline_spec: spec });
   emu.clock.advance(3_000);
   const r = await client.getRun(run.run_id!);
-  const st = mergeTaskDetails(buildGraph(spec), r.run_details!.task_details!);
+  const st = await runState({ client }, r, buildGraph(spec));
+  assert.equal(st.source, 'workflow-v1beta1');
   const s = st.nodes.get('root/say-hello')!;
   assert.equal(s.state, 'RUNNING');
-  const target: LogTarget = { podName: s.podName!, namespace: 'kubeflow', runId: run.run_id!, workflowName: st.workflowName, runCreatedAt: r.created_at, running: true };
-  return { target, run: r };
+  const target: LogTarget = { podName: s.podName!, namespace: 'kubeflow', runId: run.run_id!, workflowName: st.workflowName, runCreatedAt: r.created_at, running: true, archiveKey: s.archiveKey };
+  return { target, run: r, graph: buildGraph(spec) };
 }
 
 describe('step logs', () => {
@@ -50,9 +51,13 @@ describe('step logs', () => {
   });
 
   it('falls back to the UI server, then to the archived log when the pod is gone', async () => {
-    const { target } = await runningStep(emu, client);
+    const { target, run, graph } = await runningStep(emu, client);
     emu.clock.advance(60_000 + 600_001); // the run finished and its pods were deleted
-    const done = { ...target, running: false };
+    // The finished pod's archived log key comes from the workflow (its main-logs artifact), not from a key format.
+    const later = await runState({ client }, await client.getRun(run.run_id!), graph);
+    const key = later.nodes.get('root/say-hello')?.archiveKey;
+    assert.match(key ?? '', /^private-artifacts\/kubeflow\/.+\/main\.log$/);
+    const done = { ...target, running: false, archiveKey: key };
     const conn = async () => ({ server: emu.url, headers: {} });
     const batches: string[] = [];
     for await (const b of podLog({ kubernetes: conn, client }, done)) batches.push(b.source);

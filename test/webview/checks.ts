@@ -5,10 +5,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { buildGraph } from '../../src/core/graph/model';
-import { mergeTaskDetails } from '../../src/core/graph/runState';
+import { stateFromWorkflow } from '../../src/core/graph/argoState';
+import type { ArgoWorkflow } from '../../src/core/argo/workflow';
 import { viewGraph, viewStates } from '../../src/core/runView/viewModel';
 import { parsePipelineText } from '../../src/core/pipeline/spec';
-import { buildWorkflow, taskDetails } from '../emulator/workflow';
+import { workflowAt } from '../emulator/argo';
 import { sharedDir } from '../emulator/openapi';
 import { openRunViewPage, post } from './harness';
 
@@ -17,7 +18,8 @@ export async function webviewChecks(browser: Browser, check: (name: string, fn: 
   if (!shared) { console.log('  - webview checks skipped: ../shared (the SDK-compiled samples) is absent'); return; }
   const spec = parsePipelineText(fs.readFileSync(path.join(shared, 'kfp-samples/compiled/valid__parallel_and_nested__pipeline_with_loops.yaml'), 'utf8')).spec!;
   const g = buildGraph(spec);
-  const st = mergeTaskDetails(g, taskDetails(buildWorkflow(spec, 'r1', 0, 1000, 0.6, true), 'r1'));
+  const wf = workflowAt(spec, 1, { fail: true }).workflow as ArgoWorkflow;
+  const st = stateFromWorkflow(g, wf, wf.status!.nodes!);
   const page = await openRunViewPage(browser);
   try {
     await post(page, { type: 'init', run: { name: 'loops', state: 'FAILED', runId: 'r1' }, graph: viewGraph(g), ...viewStates(st) });

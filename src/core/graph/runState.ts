@@ -1,24 +1,28 @@
-// Merges a run's live state into the graph. What the KFP API server returns is
-// not what its field names promise (../shared/kfp-reference.md 1.8):
-// run_details.task_details holds one entry per Argo workflow node (the workflow,
-// `root`, DAG nodes named after the tasks, `<task>-driver` pods, `executor` pods,
-// `iteration-N` nodes), `pod_name` is never set, `child_tasks[].pod_name` holds
-// Argo node IDs and `parent_task_id` is empty. So entries are matched to the
-// spec's tasks by display name while walking down the child links, and a step's
-// pod name is derived from its executor node: {workflow}-system-container-impl-
-// {last segment of the node ID} (or the node ID itself under the v1 pod name
-// format). A step that succeeded without an executor pod came from the cache.
-import { gunzipSync } from 'node:zlib';
+// A run's live state, placed on its graph. Where it comes from, best first
+// (../shared/kfp-reference.md 1.8):
+// 1. the run's Argo Workflow (from GET /apis/v1beta1/runs/{id}, or through the
+//    Kubernetes API): every step, loop iteration, retry attempt and pod name
+//    (./argoState.ts);
+// 2. run_details.task_details, as the real API server fills them
+//    (backend/src/apiserver/server/api_converter.go toModelTasks and
+//    toApiPipelineTaskDetail): one entry per Argo node, `task_id` a random UUID,
+//    `display_name` the Argo display name, `child_tasks[].pod_name` Argo node IDs
+//    that match no task_id, pod_name never set. No tree can be rebuilt from them,
+//    so a step gets the state of the entries named after it and nothing more: no
+//    pod name, no loop iterations, no cached flag. The view says so.
 import type { PipelineTaskDetail, Run, RuntimeState } from '../kfp/types';
+import { ArgoNode, ArgoWorkflow, argoPodName, argoTime, mainLogsKey, PHASE_STATE, podNameFormat, workflowNodeStatus } from '../argo/workflow';
 import { GraphNode, PipelineGraph } from './model';
+
+export interface Attempt { podName?: string; state: RuntimeState; startTime?: string; endTime?: string; error?: string; archiveKey?: string }
 
 export interface NodeState {
   state: RuntimeState;
   startTime?: string;
   endTime?: string;
-  /** The executor pod (container main), when there is one. */
+  /** The executor pod (container main) of the last attempt, when there is one. */
   podName?: string;
-  /** Argo node id of the executor (or of the task). */
+  /** Argo node id of the executor pod (or of the task's node). */
   nodeId?: string;
   cached?: boolean;
   error?: string;
@@ -26,9 +30,25 @@ export interface NodeState {
   driverState?: RuntimeState;
   /** MLMD artifact IDs from task_details inputs/outputs ("in:name#id", "out:name#id"). */
   artifacts?: string[];
+  /** Every attempt of a step with a retry policy, in order (the last is the one shown). */
+  attempts?: Attempt[];
+  /** Key of the archived main log in the artifact store, from the workflow (output artifact main-logs). */
+  archiveKey?: string;
+  /** What the source says, or cannot say, about this step. */
+  note?: string;
 }
 
 export interface IterationState { index: number; state: RuntimeState }
+
+export type StateSource = 'workflow-v1beta1' | 'workflow-kubernetes' | 'workflow-v1-run' | 'task-details' | 'none';
+
+export const SOURCE_LABEL: Record<StateSource, string> = {
+  'workflow-v1beta1': 'the run\'s Argo Workflow, from the API server (v1beta1 run details)',
+  'workflow-kubernetes': 'the run\'s Argo Workflow, through the Kubernetes API',
+  'workflow-v1-run': 'the run\'s Argo Workflow (KFP v1 pipeline)',
+  'task-details': 'the API server\'s task_details only',
+  none: 'nothing yet',
+};
 
 export interface RunGraphState {
   workflowName?: string;
@@ -36,96 +56,60 @@ export interface RunGraphState {
   nodes: Map<string, NodeState>;
   /** Loop node id → its iterations. */
   iterations: Map<string, IterationState[]>;
-  /** Task details that could not be placed in the graph (shown in the table). */
-  unmatched: PipelineTaskDetail[];
+  source?: StateSource;
+  /** What the source could not tell (shown in the view). */
+  limits?: string;
 }
 
-const lastSegment = (id: string) => id.slice(id.lastIndexOf('-') + 1);
+export const TASK_DETAILS_LIMITS = 'Only the API server\'s task_details could be read. They carry no pod names, no loop iterations and no cache decisions, so step logs, iterations and cached steps are not shown. Reading the run\'s Argo Workflow (GET /apis/v1beta1/runs/{id}, or the Kubernetes API with a kubeconfig) gives them.';
 
-export function podNameFor(workflowName: string | undefined, nodeId: string, v1PodNames = false): string {
-  if (v1PodNames || !workflowName) return nodeId;
-  return `${workflowName}-system-container-impl-${lastSegment(nodeId)}`;
-}
-
-export function mergeTaskDetails(graph: PipelineGraph, details: PipelineTaskDetail[], opts: { v1PodNames?: boolean } = {}): RunGraphState {
-  const out: RunGraphState = { nodes: new Map(), iterations: new Map(), unmatched: [] };
-  const byId = new Map<string, PipelineTaskDetail>();
-  for (const d of details) if (d.task_id) byId.set(d.task_id, d);
-  const used = new Set<string>();
-  const kids = (d: PipelineTaskDetail): PipelineTaskDetail[] =>
-    (d.child_tasks ?? []).map((c) => byId.get(c.pod_name ?? c.task_id ?? '')).filter((x): x is PipelineTaskDetail => Boolean(x));
-  // The workflow's own node has its name as both id and display name.
-  const wfNode = details.find((d) => d.task_id && d.task_id === d.display_name);
-  const rootNode = details.find((d) => d.display_name === 'root');
-  out.workflowName = wfNode?.task_id ?? rootNode?.task_id?.replace(/-\d+$/, '');
-  if (wfNode) used.add(wfNode.task_id!);
-  if (!rootNode) {
-    out.unmatched = details.filter((d) => d !== wfNode);
-    return out;
+/**
+ * State from task_details alone, by display name. A name that several entries
+ * carry (a step in a loop, or the same task key in two sub-DAGs) gets their
+ * combined state and a note that which is which cannot be told.
+ */
+export function mergeTaskDetails(graph: PipelineGraph, details: PipelineTaskDetail[]): RunGraphState {
+  const out: RunGraphState = { nodes: new Map(), iterations: new Map(), source: 'task-details', limits: TASK_DETAILS_LIMITS };
+  const byName = new Map<string, PipelineTaskDetail[]>();
+  for (const d of details) {
+    if (!d || typeof d !== 'object' || typeof d.display_name !== 'string') continue;
+    const list = byName.get(d.display_name);
+    if (list) list.push(d); else byName.set(d.display_name, [d]);
   }
-  used.add(rootNode.task_id!);
-  for (const d of details) if (d.display_name === 'root-driver') used.add(d.task_id!);
-  out.nodes.set('root', stateOf(rootNode));
-
-  const findDesc = (d: PipelineTaskDetail, pred: (x: PipelineTaskDetail) => boolean, depth = 3): PipelineTaskDetail[] => {
-    const found: PipelineTaskDetail[] = [];
-    let frontier = [d];
-    for (let i = 0; i < depth && frontier.length; i++) {
-      const next: PipelineTaskDetail[] = [];
-      for (const f of frontier) for (const c of kids(f)) { if (pred(c)) found.push(c); else next.push(c); }
-      frontier = next;
-    }
-    return found;
-  };
-
-  const walk = (group: GraphNode, argo: PipelineTaskDetail, prefix: string) => {
-    const children = kids(argo);
-    // Children may sit one level lower (a DAG wrapper); look two levels down for the tasks.
-    const pool = children.concat(children.flatMap((c) => (group.children?.some((g) => g.key === c.display_name) ? [] : kids(c))));
-    for (const node of group.children ?? []) {
-      const id = `${prefix}/${node.key}`;
-      const match = pool.find((c) => c.display_name === node.key || c.display_name === node.name);
-      const driver = pool.find((c) => c.display_name === `${node.key}-driver` || c.display_name === `${node.name}-driver`);
-      if (driver) used.add(driver.task_id!);
-      if (!match) {
-        if (driver) out.nodes.set(id, { ...stateOf(driver), driverState: driver.state, state: driver.state === 'FAILED' ? 'FAILED' : 'PENDING' });
-        continue;
+  const keyCount = new Map<string, number>();
+  const countKeys = (n: GraphNode) => { for (const c of n.children ?? []) { keyCount.set(c.key, (keyCount.get(c.key) ?? 0) + 1); countKeys(c); } };
+  countKeys(graph.root);
+  const root = byName.get('root');
+  if (root?.length === 1) out.nodes.set('root', stateOf(root[0]));
+  const visit = (n: GraphNode, id: string, inLoop: boolean) => {
+    for (const c of n.children ?? []) {
+      const cid = `${id}/${c.key}`;
+      const entries = byName.get(c.key) ?? [];
+      const drivers = byName.get(`${c.key}-driver`) ?? [];
+      if (entries.length || drivers.length) {
+        const s = entries.length ? combine(entries) : { state: combine(drivers).state === 'FAILED' ? 'FAILED' as RuntimeState : 'PENDING' as RuntimeState };
+        const shared = inLoop || (keyCount.get(c.key) ?? 0) > 1 || entries.length > 1;
+        s.note = shared
+          ? `${entries.length} task_details entries are named "${c.key}" (a loop or a repeated name): the state shown combines them; which iteration is which cannot be told from task_details.`
+          : 'From task_details: no pod name (so no log) and no cache decision can be read from them.';
+        out.nodes.set(cid, s);
       }
-      used.add(match.task_id!);
-      const s = stateOf(match);
-      if (driver) s.driverState = driver.state;
-      if (node.kind === 'task' || node.kind === 'importer') {
-        const exec = findDesc(match, (x) => x.display_name === 'executor')[0];
-        if (exec) {
-          used.add(exec.task_id!);
-          s.nodeId = exec.task_id;
-          s.podName = podNameFor(out.workflowName, exec.task_id!, opts.v1PodNames);
-          if (exec.state === 'FAILED') s.state = 'FAILED';
-          s.error ??= exec.error?.message;
-        } else if (s.state === 'SUCCEEDED' || s.state === 'SKIPPED') {
-          s.cached = true;
-        }
-        out.nodes.set(id, s);
-      } else if (node.kind === 'loop') {
-        out.nodes.set(id, s);
-        const iters = findDesc(match, (x) => /(^|-)iteration-\d+$/.test(x.display_name ?? ''))
-          .map((x) => ({ index: Number(/(\d+)$/.exec(x.display_name!)![1]), detail: x }))
-          .sort((a, b) => a.index - b.index);
-        out.iterations.set(id, iters.map((i) => ({ index: i.index, state: i.detail.state ?? 'RUNTIME_STATE_UNSPECIFIED' })));
-        for (const it of iters) {
-          used.add(it.detail.task_id!);
-          out.nodes.set(`${id}[${it.index}]`, stateOf(it.detail));
-          walk(node, it.detail, `${id}[${it.index}]`);
-        }
-      } else {
-        out.nodes.set(id, s);
-        walk(node, match, id);
-      }
+      if (c.children?.length) visit(c, cid, inLoop || c.kind === 'loop');
     }
   };
-  walk(graph.root, rootNode, 'root');
-  out.unmatched = details.filter((d) => !used.has(d.task_id ?? '') && !/-driver$|^executor$/.test(d.display_name ?? ''));
+  visit(graph.root, 'root', false);
   return out;
+}
+
+function combine(entries: PipelineTaskDetail[]): NodeState {
+  if (entries.length === 1) return stateOf(entries[0]);
+  const states = entries.map((e) => e.state ?? 'RUNTIME_STATE_UNSPECIFIED');
+  const pick: RuntimeState = states.includes('FAILED') ? 'FAILED' : states.includes('RUNNING') ? 'RUNNING' : states.includes('PENDING') ? 'PENDING'
+    : states.every((s) => s === 'SKIPPED') ? 'SKIPPED' : states.includes('SUCCEEDED') ? 'SUCCEEDED' : states[0];
+  const s: NodeState = { state: pick };
+  const err = entries.find((e) => e.error?.message)?.error?.message;
+  if (err) s.error = err;
+  return s;
 }
 
 function stateOf(d: PipelineTaskDetail): NodeState {
@@ -157,50 +141,85 @@ export function countStates(node: GraphNode, state: RunGraphState, prefix = node
   return counts;
 }
 
-// ---- KFP v1 runs: the Argo workflow status -----------------------------------
+// ---- KFP v1 runs: the workflow's own graph ----------------------------------
 
-export interface ArgoNode { id: string; name?: string; displayName?: string; type?: string; phase?: string; children?: string[]; boundaryID?: string; templateName?: string; startedAt?: string; finishedAt?: string; message?: string }
-
-/** status.nodes of a workflow, decoding status.compressedNodes (gzip + base64) when the server offloaded them. */
-export function workflowNodes(workflow: { status?: { nodes?: Record<string, ArgoNode>; compressedNodes?: string } }): Record<string, ArgoNode> {
-  if (workflow.status?.nodes) return workflow.status.nodes;
-  if (workflow.status?.compressedNodes) return JSON.parse(gunzipSync(Buffer.from(workflow.status.compressedNodes, 'base64')).toString('utf8')) as Record<string, ArgoNode>;
-  return {};
-}
-
-const PHASE: Record<string, RuntimeState> = { Pending: 'PENDING', Running: 'RUNNING', Succeeded: 'SUCCEEDED', Skipped: 'SKIPPED', Failed: 'FAILED', Error: 'FAILED', Omitted: 'SKIPPED' };
-
-/** A v1 run's graph: the workflow's pods, with edges through the virtual DAG and step nodes between them. */
-export function graphFromWorkflow(workflow: { metadata?: { name?: string; annotations?: Record<string, string> }; status?: { nodes?: Record<string, ArgoNode>; compressedNodes?: string } }): { graph: PipelineGraph; state: RunGraphState } {
-  const nodes = workflowNodes(workflow);
-  const wf = workflow.metadata?.name;
-  const v1Names = workflow.metadata?.annotations?.['workflows.argoproj.io/pod-name-format'] === 'v1';
-  const root: GraphNode = { id: 'root', key: 'root', name: wf ?? 'workflow', kind: 'dag', componentRef: 'root', children: [], edges: [] };
+/**
+ * A v1 run's graph as the KFP UI draws it (kubeflow/pipelines
+ * frontend/src/lib/WorkflowParser.ts createRuntimeGraph): every node of the
+ * workflow but the workflow's own node (when there are others) and the virtual
+ * ones (StepGroup, DAG, TaskGroup, Retry with a boundaryID), so Pods, Skipped
+ * nodes, Steps nodes and the `<workflow>.onExit` node are drawn; edges follow
+ * `children`, then `boundaryID` for nodes left without an inbound edge, and pass
+ * through the removed virtual nodes; the onExit node follows the workflow's
+ * outbound nodes.
+ */
+export function graphFromWorkflow(workflow: ArgoWorkflow, maxNodes = 20000): { graph: PipelineGraph; state: RunGraphState } {
+  const res = workflowNodeStatus(workflow);
+  const all = res.nodes ?? {};
+  const wf = workflow.metadata?.name ?? '';
+  const fmt = podNameFormat(workflow);
+  const root: GraphNode = { id: 'root', key: 'root', name: wf || 'workflow', kind: 'dag', componentRef: 'root', children: [], edges: [] };
   const byId = new Map<string, GraphNode>([['root', root]]);
-  const state: RunGraphState = { workflowName: wf, nodes: new Map(), iterations: new Map(), unmatched: [] };
-  const pods = Object.values(nodes).filter((n) => n.type === 'Pod');
-  for (const p of pods) {
-    const g: GraphNode = { id: `root/${p.id}`, key: p.id, name: p.displayName ?? p.name ?? p.id, kind: 'task', componentRef: p.templateName ?? '', parentId: 'root' };
-    root.children!.push(g);
-    byId.set(g.id, g);
-    state.nodes.set(g.id, {
-      state: PHASE[p.phase ?? ''] ?? 'PENDING', startTime: p.startedAt ?? undefined, endTime: p.finishedAt ?? undefined, error: p.phase === 'Failed' || p.phase === 'Error' ? p.message : undefined,
-      nodeId: p.id, podName: v1Names || !wf ? p.id : `${wf}-${p.templateName}-${lastSegment(p.id)}`,
-    });
+  const state: RunGraphState = { workflowName: wf, nodes: new Map(), iterations: new Map(), source: 'workflow-v1-run' };
+  if (!res.nodes) state.limits = res.offloaded ? 'Argo offloaded this workflow\'s node status to its database; the API server sent no nodes.' : 'The workflow has no node status yet.';
+  const nodes = new Map<string, ArgoNode>();
+  for (const [id, n] of Object.entries(all)) if (n && typeof n === 'object') nodes.set(n.id ?? id, { ...n, id: n.id ?? id });
+  if (nodes.size > maxNodes) throw new Error(`This workflow has ${nodes.size} nodes; more than ${maxNodes} are not drawn.`);
+  const isVirtual = (n: ArgoNode) => ['StepGroup', 'DAG', 'TaskGroup', 'Retry'].includes(n.type ?? '') && Boolean(n.boundaryID);
+  const drawn = new Set<string>();
+  for (const n of nodes.values()) if (!(nodes.size > 1 && n.name === wf) && !isVirtual(n)) drawn.add(n.id);
+  const edges = new Set<string>();
+  const inbound = new Set<string>();
+  const edge = (a: string, b: string) => { edges.add(`${a}\u0000${b}`); inbound.add(b); };
+  const onExit = [...nodes.values()].find((n) => n.name === `${wf}.onExit`);
+  // Edges from children and boundaries, on the full node set (virtual nodes included).
+  for (const n of nodes.values()) for (const c of n.children ?? []) if (nodes.has(c)) edge(n.id, c);
+  for (const n of nodes.values()) {
+    if (n.boundaryID && nodes.has(n.boundaryID) && !inbound.has(n.id) && n.boundaryID !== wf) edge(n.boundaryID, n.id);
   }
-  const podIds = new Set(pods.map((p) => p.id));
-  for (const p of pods) {
+  if (onExit) for (const o of outboundOf(nodes, wf)) edge(o, onExit.id);
+  // Pass edges through nodes that are not drawn: each drawn node's nearest drawn descendants.
+  const succ = new Map<string, string[]>();
+  for (const e of edges) { const [a, b] = e.split('\u0000'); const l = succ.get(a); if (l) l.push(b); else succ.set(a, [b]); }
+  const finalEdges = new Set<string>();
+  for (const a of drawn) {
     const seen = new Set<string>();
-    const queue = [...(p.children ?? [])];
-    while (queue.length) {
-      const c = queue.shift()!;
-      if (seen.has(c)) continue;
-      seen.add(c);
-      if (podIds.has(c)) root.edges!.push([p.id, c]);
-      else queue.push(...(nodes[c]?.children ?? []));
+    const stack = [...(succ.get(a) ?? [])];
+    while (stack.length) {
+      const b = stack.pop()!;
+      if (seen.has(b)) continue;
+      seen.add(b);
+      if (drawn.has(b)) { if (b !== a) finalEdges.add(`${a}\u0000${b}`); } else stack.push(...(succ.get(b) ?? []));
     }
   }
-  return { graph: { name: wf, root, byId, taskCount: pods.length }, state };
+  for (const id of drawn) {
+    const n = nodes.get(id)!;
+    const g: GraphNode = { id: `root/${id}`, key: id, name: n.displayName ?? n.name ?? id, kind: 'task', componentRef: n.templateName ?? '', parentId: 'root' };
+    root.children!.push(g);
+    byId.set(g.id, g);
+    const s: NodeState = { state: PHASE_STATE[n.phase ?? ''] ?? 'PENDING', startTime: argoTime(n.startedAt), endTime: argoTime(n.finishedAt), nodeId: n.id };
+    if (n.phase === 'Failed' || n.phase === 'Error') s.error = n.message;
+    if (n.type === 'Pod') {
+      s.podName = argoPodName(wf, n, fmt);
+      const key = mainLogsKey(n);
+      if (key) s.archiveKey = key;
+    } else if (n.type === 'Skipped') {
+      s.note = n.phase === 'Omitted' ? 'Not run: an upstream step did not succeed.' : n.message ? `Not run: ${n.message}` : 'Not run (skipped).';
+    } else {
+      s.note = `An Argo ${n.type ?? 'node'} node: it has no pod of its own.`;
+    }
+    state.nodes.set(g.id, s);
+  }
+  for (const e of finalEdges) { const [a, b] = e.split('\u0000'); root.edges!.push([a, b]); }
+  return { graph: { name: wf, root, byId, taskCount: drawn.size }, state };
+}
+
+/** WorkflowParser.getOutboundNodes: a Pod is its own outbound node; other nodes give their outboundNodes' (recursively). */
+function outboundOf(nodes: Map<string, ArgoNode>, id: string, depth = 0): string[] {
+  const n = nodes.get(id);
+  if (!n || depth > 64) return [];
+  if (n.type === 'Pod') return [n.id];
+  return (n.outboundNodes ?? []).flatMap((o) => outboundOf(nodes, o, depth + 1));
 }
 
 /** Which graph to draw for a run: its IR spec (v2) or its workflow (v1). */
@@ -209,22 +228,4 @@ export function runSpecKind(run: Run): 'ir' | 'workflow' | 'none' {
   if (spec?.workflow_manifest) return 'workflow';
   if (spec && (spec.root || (spec.pipeline_spec as Record<string, unknown> | undefined)?.root)) return 'ir';
   return 'none';
-}
-
-/**
- * task_details rebuilt from the run's Argo Workflow (status.nodes), read through
- * the Kubernetes API by its label pipeline/runid=<run id> when the user has
- * cluster access: the same node tree, with template names that give exact pod
- * names. Used when the API server's task_details are missing.
- */
-export function taskDetailsFromWorkflow(workflow: { metadata?: { name?: string }; status?: { nodes?: Record<string, ArgoNode>; compressedNodes?: string } }, runId: string): PipelineTaskDetail[] {
-  const nodes = workflowNodes(workflow);
-  return Object.values(nodes).map((n) => {
-    const d: PipelineTaskDetail = { run_id: runId, task_id: n.id, display_name: n.displayName ?? n.name ?? n.id, state: PHASE[n.phase ?? ''] ?? 'PENDING' };
-    if (n.startedAt) d.start_time = n.startedAt;
-    if (n.finishedAt) d.end_time = n.finishedAt;
-    if (n.children?.length) d.child_tasks = n.children.map((c) => ({ pod_name: c }));
-    if ((n.phase === 'Failed' || n.phase === 'Error') && n.message) d.error = { message: n.message };
-    return d;
-  });
 }

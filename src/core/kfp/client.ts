@@ -8,6 +8,7 @@ import { KfpError, httpError } from './errors';
 import { encodeFilter, encodeFilterV1 } from './filter';
 import { multipartFile } from './multipart';
 import * as v1 from './v1';
+import { ArgoWorkflow, parseWorkflowManifest } from '../argo/workflow';
 import type {
   ApiVersion, Experiment, Filter, Healthz, JsonObject, ListOptions, Page, Pipeline, PipelineVersion,
   RecurringRun, Run, ServerInfo,
@@ -376,6 +377,23 @@ export class KfpClient {
       return v1.fromV1Run(r.run, r.pipeline_runtime?.workflow_manifest);
     }
     return this.call<Run>('GET', `apis/v2beta1/runs/${enc(id)}`, { signal, what: 'Get run' });
+  }
+
+  /**
+   * The Argo Workflow of a run, with its status, as the API server stored it:
+   * `pipeline_runtime.workflow_manifest` of GET /apis/v1beta1/runs/{id}, which
+   * KFP 2.x serves for v2 runs too (api_converter.go toApiRunDetailV1). Undefined
+   * when the run has no workflow yet (an empty manifest).
+   */
+  async getRunWorkflow(id: string, signal?: AbortSignal): Promise<ArgoWorkflow | undefined> {
+    const r = await this.call<{ pipeline_runtime?: { workflow_manifest?: unknown } }>('GET', `apis/v1beta1/runs/${enc(id)}`, { signal, what: 'Get run workflow' });
+    const m = r?.pipeline_runtime?.workflow_manifest;
+    if (m !== undefined && typeof m !== 'string') throw new KfpError('Get run workflow: pipeline_runtime.workflow_manifest is not a string', 'malformed');
+    try {
+      return parseWorkflowManifest(m);
+    } catch (e) {
+      throw new KfpError(`Get run workflow: pipeline_runtime.workflow_manifest is not JSON: ${(e as Error).message}`, 'malformed');
+    }
   }
 
   async createRun(run: Run, signal?: AbortSignal): Promise<Run> {

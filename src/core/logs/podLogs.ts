@@ -26,6 +26,8 @@ export interface LogTarget {
   runCreatedAt?: string;
   /** Whether the step may still write (follow the log). */
   running: boolean;
+  /** The archived log's key as the workflow records it (the node's main-logs artifact); else the default key format is used. */
+  archiveKey?: string;
 }
 
 export interface K8sConnection {
@@ -121,8 +123,9 @@ export async function uiServerLog(client: KfpClient, t: LogTarget, signal?: Abor
   return client.getText('k8s/pod/logs', { podname: t.podName, runid: t.runId, podnamespace: t.namespace, createdat: dateOf(t.runCreatedAt) }, signal, 'Read step log');
 }
 
-/** Argo's default archive key: artifacts/{workflow}/{Y}/{m}/{d}/{pod}/main.log. */
+/** The key the workflow records for the node's main-logs artifact, else Argo's default key: artifacts/{workflow}/{Y}/{m}/{d}/{pod}/main.log. */
 export function archiveKey(t: LogTarget): string | undefined {
+  if (t.archiveKey) return t.archiveKey;
   const d = dateOf(t.runCreatedAt);
   if (!t.workflowName || !d) return undefined;
   const [y, mo, da] = d.split('-');

@@ -32,6 +32,10 @@ export interface ViewNodeState {
   end?: string;
   /** MLMD artifact IDs of the step's inputs and outputs, as task_details report them. */
   artifacts?: string[];
+  /** What the source says, or cannot say, about the step. */
+  note?: string;
+  /** Attempts of a retried step: pod, state, error. */
+  attempts?: Array<{ pod?: string; s: RuntimeState; error?: string }>;
 }
 
 export interface RunSummary {
@@ -44,6 +48,9 @@ export interface RunSummary {
   /** A static graph (a pipeline file or version), not a run. */
   static?: boolean;
   apiVersion?: string;
+  /** Where the step states come from, and what that source cannot tell. */
+  source?: string;
+  limits?: string;
 }
 
 export type HostMessage =
@@ -57,7 +64,7 @@ export type ViewMessage =
   | { type: 'ready' }
   | { type: 'select'; nodeId: string }
   | { type: 'action'; action: 'terminate' | 'retry' | 'clone' | 'archive' | 'openWeb' | 'copyRunId' | 'refresh' }
-  | { type: 'openLog'; nodeId: string }
+  | { type: 'openLog'; nodeId: string; attempt?: number }
   | { type: 'copy'; text: string }
   | { type: 'rendered'; report: RenderReport };
 
@@ -72,4 +79,9 @@ export interface RenderReport {
   /** Lines of log shown and where they came from. */
   log?: { lines: number; info: string };
   ms: number;
+  /** The rows of the steps table as drawn (its data attributes). */
+  rows?: Array<{ id: string; state: string; pod?: string; cached?: boolean; attempts?: number }>;
+  /** The source line and the limits line as shown. */
+  source?: string;
+  limits?: string;
 }

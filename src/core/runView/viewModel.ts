@@ -1,6 +1,6 @@
 // Turns the graph model and run state into the webview's messages.
 import type { PipelineGraph, GraphNode } from '../graph/model';
-import type { RunGraphState } from '../graph/runState';
+import { RunGraphState, SOURCE_LABEL } from '../graph/runState';
 import type { Run, RuntimeState } from '../kfp/types';
 import type { RunSummary, ViewGraph, ViewNode, ViewNodeState } from './protocol';
 
@@ -36,14 +36,17 @@ export function viewStates(st: RunGraphState | undefined): { states: Record<stri
     if (s.startTime) v.start = s.startTime;
     if (s.endTime) v.end = s.endTime;
     if (s.artifacts) v.artifacts = s.artifacts;
+    if (s.note) v.note = s.note;
+    if (s.attempts?.length) v.attempts = s.attempts.map((a) => (a.error ? { pod: a.podName, s: a.state, error: a.error } : { pod: a.podName, s: a.state }));
     states[id] = v;
   }
   for (const [id, its] of st.iterations) iterations[id] = its.map((i) => [i.index, i.state]);
   return { states, iterations };
 }
 
-export function runSummary(run: Run, apiVersion?: string): RunSummary {
+export function runSummary(run: Run, apiVersion?: string, st?: RunGraphState): RunSummary {
   return {
+    source: st?.source ? SOURCE_LABEL[st.source] : undefined, limits: st?.limits,
     runId: run.run_id, name: run.display_name ?? run.run_id ?? 'run', state: run.state, createdAt: run.created_at,
     finishedAt: run.finished_at && !run.finished_at.startsWith('1970') ? run.finished_at : undefined,
     error: run.error?.message, apiVersion,
@@ -55,7 +58,7 @@ export function diffStates(prev: Record<string, ViewNodeState>, next: Record<str
   const out: Record<string, ViewNodeState> = {};
   for (const [id, s] of Object.entries(next)) {
     const p = prev[id];
-    if (!p || p.s !== s.s || p.pod !== s.pod || p.end !== s.end || p.error !== s.error || p.cached !== s.cached) out[id] = s;
+    if (!p || p.s !== s.s || p.pod !== s.pod || p.end !== s.end || p.error !== s.error || p.cached !== s.cached || p.note !== s.note || p.attempts?.length !== s.attempts?.length) out[id] = s;
   }
   return out;
 }

@@ -256,6 +256,16 @@ function renderSide(): void {
   head.replaceChildren();
   head.append(el('span', `badge state-${(run.state ?? 'none').toLowerCase()}`, run.static ? 'Pipeline' : stateLabel(run.state)), el('strong', undefined, ` ${run.name}`));
   if (run.error) head.append(el('div', 'error', run.error));
+  if (run.source) {
+    const src = el('div', 'muted source', `States from ${run.source}.`);
+    src.id = 'state-source';
+    head.append(src);
+  }
+  if (run.limits) {
+    const lim = el('div', 'limits', run.limits);
+    lim.id = 'state-limits';
+    head.append(lim);
+  }
   const failedBox = $('failed');
   failedBox.replaceChildren();
   const failed = Object.entries(states).filter(([id, s]) => s.s === 'FAILED' && isLeaf(nodeOf(id))).map(([id]) => id);
@@ -325,8 +335,24 @@ function renderDetails(): void {
   row('Condition', t.condition);
   row('Iterates over', t.iterator);
   row('Error', s?.error);
+  row('Note', s?.note);
   row('Node ID', selected);
   box.appendChild(dl);
+  if (s?.attempts?.length) {
+    box.append(el('h3', undefined, `Attempts (${s.attempts.length})`));
+    const ol = el('ol', 'attempts');
+    ol.start = 0;
+    s.attempts.forEach((a, i) => {
+      const li = el('li');
+      li.dataset.attempt = String(i);
+      li.append(el('span', `state-text state-${a.s.toLowerCase()}`, stateLabel(a.s)), el('span', undefined, ` ${a.pod ?? ''}${a.error ? ` — ${a.error}` : ''} `));
+      const b = el('button', 'link', 'Open log');
+      b.addEventListener('click', () => vscode.postMessage({ type: 'openLog', nodeId: selected!, attempt: i }));
+      li.appendChild(b);
+      ol.appendChild(li);
+    });
+    box.appendChild(ol);
+  }
   const list = (title: string, items?: string[]) => {
     if (!items?.length) return;
     box.append(el('h3', undefined, title));
@@ -366,6 +392,9 @@ function renderTable(): void {
     const tr = el('tr');
     tr.dataset.taskId = id;
     tr.dataset.state = s?.s ?? 'NOT_STARTED';
+    if (s?.pod) tr.dataset.pod = s.pod;
+    if (s?.cached) tr.dataset.cached = 'true';
+    if (s?.attempts) tr.dataset.attempts = String(s.attempts.length);
     const name = el('td');
     const b = el('button', 'link', displayName(id));
     b.addEventListener('click', () => reveal(id));
@@ -411,6 +440,15 @@ function report(ms: number, visibleNodes: number): void {
     visibleNodes, tableRows: $('tasks').querySelectorAll('tbody tr').length,
     failed: Object.entries(states).filter(([id, s]) => s.s === 'FAILED' && isLeaf(nodeOf(id))).map(([id]) => id), selected, ms, states: byState,
     log: selected ? { lines: logLines.length, info: logInfo } : undefined,
+    rows: [...$('tasks').querySelectorAll<HTMLTableRowElement>('tbody tr')].map((tr) => {
+      const r: NonNullable<RenderReport['rows']>[number] = { id: tr.dataset.taskId ?? '', state: tr.dataset.state ?? '' };
+      if (tr.dataset.pod) r.pod = tr.dataset.pod;
+      if (tr.dataset.cached) r.cached = true;
+      if (tr.dataset.attempts) r.attempts = Number(tr.dataset.attempts);
+      return r;
+    }),
+    source: document.getElementById('state-source')?.textContent ?? undefined,
+    limits: document.getElementById('state-limits')?.textContent ?? undefined,
   };
   vscode.postMessage({ type: 'rendered', report: rep });
 }
