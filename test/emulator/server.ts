@@ -13,7 +13,7 @@ import { Clock } from './clock';
 import { Spec, bodySchema, check, findOperation, loadSpecs, responseSchema, unknownQuery } from './openapi';
 import { loadSamplePipelines, specStruct } from './seed';
 import * as m from './model';
-import { ArgoRun, ArgoValidationError, compileToArgo, KfpShape, simulate, workflowObject } from './argo';
+import { ArgoRun, ArgoValidationError, compileToArgo, KfpShape, Oracle, simulate, workflowObject } from './argo';
 
 export interface Fault {
   /** Regular expression matched against "METHOD /path". */
@@ -61,6 +61,8 @@ export interface EmulatorOptions {
   loopIterations?: number;
   /** Which KFP backend generation compiles and runs v2 pipelines (Argo node shapes differ): 2.3, 2.5 or 2.17 (default). */
   kfpVersion?: KfpShape;
+  /** Outcomes that are the cluster's state rather than the pipeline's (e.g. which step the driver finds in the cache). */
+  oracle?: Partial<Oracle>;
   /** Argo's POD_NAMES: v2 (default, {workflow}-{template}-{hash}) or v1 (the node ID). */
   podNames?: 'v1' | 'v2';
   /** Argo offloads node status to its database: the workflow carries none (status.offloadNodeStatusVersion). */
@@ -458,6 +460,11 @@ export class KfpEmulator {
     const inner = (spec?.pipeline_spec ?? spec) as Record<string, unknown> | undefined;
     if (!spec || !inner?.root) return undefined;
     const running = r.plan.find((p) => p.state === 'RUNNING');
+    const refused = r.plan.find((p) => p.state === 'FAILED' && p.error?.startsWith('invalid spec:'));
+    if (refused && now >= refused.at) {
+      const wfName = workflowName(String((inner.pipelineInfo as { name?: string } | undefined)?.name ?? 'pipeline'), r.id);
+      return { name: wfName, invalid: refused.error, u: 0, t0: refused.at, msPerUnit: 1, toIso: () => new Date(refused.at).toISOString() };
+    }
     if (!running || now < running.at) return undefined;
     const end = r.plan.find((p) => m.TERMINAL.has(p.state) && p.state !== 'CANCELED');
     const t0 = running.at;
@@ -473,7 +480,7 @@ export class KfpEmulator {
           key,
           run: simulate(spec, name, {
             shape, podNames: this.options.podNames ?? 'v2', loopIterations: this.options.loopIterations, fail,
-            createdAt: new Date(r.createdAt), namespace: r.namespace ?? 'kubeflow',
+            createdAt: new Date(r.createdAt), namespace: r.namespace ?? 'kubeflow', oracle: this.options.oracle,
           }),
         };
       } catch (e) {

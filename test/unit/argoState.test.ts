@@ -309,7 +309,7 @@ describe('hand-built node sets, one per shape', () => {
     assert.match(st.nodes.get('root/b')?.note ?? '', /upstream step did not succeed/);
     assert.equal(st.nodes.get('root/condition-1')?.state, 'SKIPPED');
     assert.match(st.nodes.get('root/condition-1')?.note ?? '', /condition was false/);
-    assert.equal(st.nodes.get('root/condition-1/c'), undefined, 'nothing inside a skipped branch ran');
+    assert.deepEqual(st.nodes.get('root/condition-1/c'), { state: 'SKIPPED', note: 'Not run: its condition was false.' }, 'what is inside a skipped branch did not run, and claims no pod');
   });
 
   it('nested loops in both generations (2.0–2.3 and 2.4+)', () => {

@@ -18,15 +18,19 @@ export async function webviewChecks(browser: Browser, check: (name: string, fn: 
   if (!shared) { console.log('  - webview checks skipped: ../shared (the SDK-compiled samples) is absent'); return; }
   const spec = parsePipelineText(fs.readFileSync(path.join(shared, 'kfp-samples/compiled/valid__parallel_and_nested__pipeline_with_loops.yaml'), 'utf8')).spec!;
   const g = buildGraph(spec);
-  const wf = workflowAt(spec, 1, { fail: true }).workflow as ArgoWorkflow;
+  // The step that fails is chosen so that it sits inside a loop iteration that another step feeds.
+  const failing = 'root/for-loop-2[1]/print-text-3';
+  const wf = workflowAt(spec, 1, { fail: true, oracle: { fails: (p) => p === failing, cached: () => false } }).workflow as ArgoWorkflow;
   const st = stateFromWorkflow(g, wf, wf.status!.nodes!);
+  const loopCount = st.iterations.get('root/for-loop-2')?.length ?? 0;
+  const leafCount = (name: string) => [...st.nodes.keys()].filter((id) => id.split('/').pop() === name || id.split('/').pop()?.startsWith(`${name}-`)).length;
   const page = await openRunViewPage(browser);
   try {
     await post(page, { type: 'init', run: { name: 'loops', state: 'FAILED', runId: 'r1' }, graph: viewGraph(g), ...viewStates(st) });
     await check('webview: loops start collapsed with counts; the failed step is listed', async () => {
       await page.locator('.node[data-id="root/for-loop-2"]').waitFor({ timeout: 5000 });
       const label = await page.locator('.node[data-id="root/for-loop-2"]').getAttribute('aria-label');
-      if (!/loop ×2 · .*1✗/.test(label ?? '')) throw new Error(`label ${label}`);
+      if (!new RegExp(`loop ×${loopCount} · .*1✗`).test(label ?? '') || loopCount < 2) throw new Error(`label ${label}`);
       if ((await page.locator('#failed li').count()) !== 1) throw new Error('no failed step listed');
     });
     await check('webview: expanding a loop that another step feeds draws its iterations (edges into a group)', async () => {
@@ -48,7 +52,8 @@ export async function webviewChecks(browser: Browser, check: (name: string, fn: 
     await check('webview: search filters the table and highlights matches', async () => {
       await page.locator('#search').fill('print-struct');
       const rows = await page.locator('#tasks tbody tr').count();
-      if (rows !== 3) throw new Error(`${rows} rows`);
+      const expected = leafCount('print-struct');
+      if (rows !== expected || !expected) throw new Error(`${rows} rows, expected ${expected}`);
     });
   } finally {
     await page.close();

@@ -133,6 +133,7 @@ function walk(ctx: Ctx, group: GraphNode, dag: ArgoNode, prefix: string): void {
       s.state = 'SKIPPED';
       s.note = skippedNote(node);
       ctx.out.nodes.set(id, s);
+      markSkipped(ctx, g, id, s.note);
       continue;
     }
     if (g.kind === 'importer') {
@@ -170,6 +171,15 @@ function walk(ctx: Ctx, group: GraphNode, dag: ArgoNode, prefix: string): void {
   }
 }
 
+/** Everything inside a group that did not run did not run either (loops have no iterations, so their body is shown once). */
+function markSkipped(ctx: Ctx, g: GraphNode, id: string, note: string): void {
+  for (const c of g.children ?? []) {
+    const cid = `${id}/${c.key}`;
+    if (!ctx.out.nodes.has(cid)) ctx.out.nodes.set(cid, { state: 'SKIPPED', note });
+    markSkipped(ctx, c, cid, note);
+  }
+}
+
 /** Pod name, archive key and attempts of a step's executor (a Pod, or a Retry node of Pods). */
 function setPod(ctx: Ctx, s: NodeState, outer: ArgoNode, last: ArgoNode): void {
   s.podName = argoPodName(ctx.wf, last, ctx.fmt);
@@ -198,7 +208,7 @@ function loop(ctx: Ctx, g: GraphNode, id: string, where: string[]): void {
   let inner: string;
   let boundary: string | undefined;
   if (outer) {
-    if (outer.type === 'Skipped') { ctx.out.nodes.set(id, { state: 'SKIPPED', note: skippedNote(outer), nodeId: outer.id }); return; }
+    if (outer.type === 'Skipped') { ctx.out.nodes.set(id, { state: 'SKIPPED', note: skippedNote(outer), nodeId: outer.id }); markSkipped(ctx, g, id, skippedNote(outer)); return; }
     boundary = outer.id;
     group = child(ctx, outer.id, 'iteration-iterations');
     expandedPrefix = 'iteration-iterations(';
@@ -227,7 +237,11 @@ function loop(ctx: Ctx, g: GraphNode, id: string, where: string[]): void {
   const s: NodeState = stateNode
     ? { state: phaseState(stateNode), startTime: argoTime((driver ?? stateNode).startedAt), endTime: argoTime(stateNode.finishedAt), nodeId: stateNode.id, error: failedMessage(stateNode) ?? failedMessage(driver) }
     : { state: iterStates.includes('FAILED') ? 'FAILED' : iterStates.every((x) => x === 'SUCCEEDED' || x === 'SKIPPED') ? 'SUCCEEDED' : 'RUNNING' };
-  if (group?.type === 'Skipped') { s.state = 'SKIPPED'; s.note = group.phase === 'Omitted' ? skippedNote(group) : 'Not run: the loop had no items.'; }
+  if (group?.type === 'Skipped') {
+    s.state = 'SKIPPED';
+    s.note = group.phase === 'Omitted' || /evaluated false/.test(group.message ?? '') ? skippedNote(group) : 'Not run: the loop had no items.';
+    markSkipped(ctx, g, id, s.note);
+  }
   ctx.out.nodes.set(id, s);
   its.sort((a, b) => a.index - b.index);
   ctx.out.iterations.set(id, its.map((i) => ({ index: i.index, state: phaseState(current(ctx, i.node)) })));
