@@ -12,7 +12,7 @@ const extension = {
   format: 'cjs',
   target: 'node20',
   outfile: 'dist/extension.js',
-  external: ['vscode', '@kubernetes/client-node', 'google-auth-library', 'yaml'],
+  external: ['vscode', '@kubernetes/client-node', 'google-auth-library', 'yaml', 'protobufjs/light'],
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
@@ -21,7 +21,7 @@ const extension = {
 };
 
 // Heavy libraries, bundled apart and loaded on first use (src/core/util/lazy.ts).
-const vendors = ['kubernetes', 'google', 'yaml'].map((name) => ({
+const vendors = ['kubernetes', 'google', 'yaml', 'protobuf'].map((name) => ({
   ...extension,
   entryPoints: [`src/vendor/${name}.ts`],
   outfile: `dist/vendor-${name}.js`,

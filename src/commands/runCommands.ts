@@ -6,7 +6,10 @@ import * as vscode from 'vscode';
 import { parseParameterValue, parsePipelineText, pipelineParameters, formatParameterValue } from '../core/pipeline/spec';
 import type { JsonValue, Run } from '../core/kfp/types';
 import { RunPanel, RunPanelDeps } from '../runView/runPanel';
-import { logUri, LogFileSystem } from '../runView/logDocuments';
+import { artifactUri, logUri, LogFileSystem } from '../runView/logDocuments';
+import { runOutputs } from '../runView/stepOutputs';
+import { runGraph } from '../core/graph/forRun';
+import { storagePath } from '../core/mlmd/client';
 import { SubmitFlow } from '../pipelines/submitFlow';
 import type { PipelineCompiler } from '../pipelines/compiler';
 import { cancelled, register, scriptOptions, Services, toRef, UserError } from './common';
@@ -93,6 +96,29 @@ export function registerRunCommands(s: Services, deps: RunPanelDeps, compiler: P
     // vscode.open rather than openTextDocument: logs over 50 MB are not handed to extensions, but the editor opens them.
     await vscode.commands.executeCommand('vscode.open', uri, { preview: false, viewColumn: vscode.ViewColumn.Beside });
     return { ok: true, uri: uri.toString(), bytes: logFs.lastSize };
+  });
+
+  register(s, 'kfp.run.stepOutputs', async (arg?: unknown) => {
+    const a = (arg ?? {}) as { runId?: string; nodeId?: string };
+    if (!a.runId || !a.nodeId) throw new UserError('Pass {runId, nodeId} (a step of the run view, e.g. "root/train" or "root/for-loop-2[1]/train").');
+    const client = await s.endpoints.getClient();
+    const run = await client.getRun(a.runId);
+    const { graph } = await runGraph(await RunPanel.stateSources(s.endpoints), run);
+    const steps = await runOutputs(client, a.runId, graph, `${run.state}`);
+    const step = steps.get(a.nodeId);
+    if (!step) return { ok: false, error: `ML Metadata has no execution for ${a.nodeId} in run ${a.runId} (it has not started, or it was skipped).` };
+    return { ok: true, runId: a.runId, nodeId: a.nodeId, ...step };
+  });
+
+  register(s, 'kfp.run.openArtifact', async (arg?: unknown) => {
+    const a = (arg ?? {}) as { runId?: string; uri?: string; name?: string };
+    if (!a.uri) throw new UserError('Pass {uri} (an artifact URI such as minio://mlpipeline/v2/artifacts/…) and optionally {runId, name}.');
+    if (!storagePath(a.uri)) throw new UserError(`${a.uri} is not a storage path the KFP UI server can read (gs://, s3://, minio://, http(s)://).`);
+    const uri = artifactUri(a.runId ?? 'artifact', a.uri, a.name);
+    const data = await logFs.readFile(uri).catch((e: Error) => e);
+    if (data instanceof Error) return { ok: false, error: data.message };
+    await vscode.commands.executeCommand('vscode.open', uri, { preview: false, viewColumn: vscode.ViewColumn.Beside });
+    return { ok: true, uri: uri.toString(), bytes: data.length };
   });
 
   register(s, 'kfp.pipeline.showGraph', async (arg?: unknown) => {

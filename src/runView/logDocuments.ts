@@ -4,6 +4,7 @@
 // fetched when the editor reads it, from the same sources as the run view.
 import * as vscode from 'vscode';
 import { runGraph } from '../core/graph/forRun';
+import { storagePath } from '../core/mlmd/client';
 import { podLog } from '../core/logs/podLogs';
 import type { EndpointManager } from '../endpoints/endpointManager';
 import { LogSession } from './logSession';
@@ -15,6 +16,12 @@ export function logUri(runId: string, nodeId: string, label: string, attempt?: n
   const q = new URLSearchParams({ node: nodeId });
   if (attempt !== undefined) q.set('attempt', String(attempt));
   return vscode.Uri.from({ scheme: LOG_SCHEME, path: `/${encodeURIComponent(runId)}/${label.replace(/[\\/:*?"<>|#]/g, '_')}${attempt !== undefined ? `-attempt-${attempt}` : ''}.log`, query: q.toString() });
+}
+
+/** A read-only document of an artifact, read through the KFP UI server's /artifacts/get. */
+export function artifactUri(runId: string, uri: string, name?: string): vscode.Uri {
+  const label = (name ?? uri.split('/').pop() ?? 'artifact').replace(/[\\/:*?"<>|#]/g, '_');
+  return vscode.Uri.from({ scheme: LOG_SCHEME, path: `/${encodeURIComponent(runId)}/artifacts/${label}`, query: new URLSearchParams({ artifact: uri }).toString() });
 }
 
 export class LogFileSystem implements vscode.FileSystemProvider {
@@ -31,6 +38,16 @@ export class LogFileSystem implements vscode.FileSystemProvider {
     if (this.cache?.key === key && Date.now() - this.cache.at < 10_000) return this.cache.data;
     const runId = decodeURIComponent(uri.path.split('/')[1] ?? '');
     const q = new URLSearchParams(uri.query);
+    if (q.get('artifact')) {
+      const where = storagePath(q.get('artifact')!);
+      if (!where) throw vscode.FileSystemError.FileNotFound(uri);
+      const client = await this.endpoints.getClient();
+      const text = await client.getText('artifacts/get', { source: where.source, bucket: where.bucket, key: where.key, namespace: this.endpoints.active()?.namespace || undefined }, undefined, 'Read artifact');
+      const data = new TextEncoder().encode(text);
+      this.cache = { key, data, at: Date.now() };
+      this.lastSize = data.length;
+      return data;
+    }
     const nodeId = q.get('node') ?? '';
     const attempt = q.get('attempt') !== null ? Number(q.get('attempt')) : undefined;
     const client = await this.endpoints.getClient();

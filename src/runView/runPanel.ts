@@ -16,6 +16,7 @@ import type { RunPoller } from '../core/runPoller';
 import type { EndpointManager } from '../endpoints/endpointManager';
 import { errorText, log } from '../logging';
 import { LogSession } from './logSession';
+import { runOutputs } from './stepOutputs';
 
 export const VIEW_TYPE = 'kfp.runView';
 
@@ -234,6 +235,24 @@ export class RunPanel implements vscode.Disposable {
     }
   }
 
+  /** The step's outputs from ML Metadata, as the KFP UI shows them (values, artifact URIs, the cache's execution). */
+  private async sendOutputs(run: Run, nodeId: string): Promise<void> {
+    if (!this.graph || workflowOf(run) || !run.run_id) return;
+    try {
+      const client = await this.deps.endpoints.getClient();
+      const steps = await runOutputs(client, run.run_id, this.graph, String(run.state));
+      const st = steps.get(nodeId);
+      if (!st) { this.post({ type: 'outputs', nodeId, error: 'ML Metadata has no execution for this step yet.' }); return; }
+      this.post({ type: 'outputs', nodeId, outputs: {
+        executionId: st.executionId, executionState: st.state, cachedExecutionId: st.cachedExecutionId,
+        values: Object.entries(st.outputs ?? {}).map(([k, v]) => [k, JSON.stringify(v)]),
+        artifacts: st.artifacts.map((a) => ({ name: a.name, uri: a.uri, type: a.type, direction: a.direction })),
+      } });
+    } catch (e) {
+      this.post({ type: 'outputs', nodeId, error: `Step outputs are read from ML Metadata through the KFP UI server (/ml_metadata.MetadataStoreService); that failed: ${errorText(e)}` });
+    }
+  }
+
   private post(m: HostMessage): void {
     if (this.ready) void this.panel.webview.postMessage(m);
   }
@@ -247,6 +266,10 @@ export class RunPanel implements vscode.Disposable {
         break;
       case 'select':
         if (this.run && this.graphState) void this.logs.select(this.run, this.graphState, m.nodeId);
+        if (this.run) void this.sendOutputs(this.run, m.nodeId);
+        break;
+      case 'openArtifact':
+        await vscode.commands.executeCommand('kfp.run.openArtifact', { runId: this.runId, uri: m.uri, name: m.name });
         break;
       case 'rendered':
         this.lastReport = m.report;

@@ -246,7 +246,7 @@ export interface RunOptions {
 const DURATION: Partial<Record<Role, number>> = { 'root-driver': 0.25, 'dag-driver': 0.25, 'iter-driver': 0.25, 'container-driver': 0.25, executor: 4, importer: 2 };
 
 /** What the emulator did to each IR step, kept as it runs: the truth the tests compare the extension's reading with. */
-export interface StepRecord { phase: SimNode['phase']; podName?: string; cached?: boolean; attempts: number; podNames: string[] }
+export interface StepRecord { phase: SimNode['phase']; podName?: string; cached?: boolean; attempts: number; podNames: string[]; start: number; end: number }
 
 export class ArgoRun {
   readonly nodes = new Map<string, SimNode>();
@@ -254,6 +254,8 @@ export class ArgoRun {
   readonly steps = new Map<string, StepRecord>();
   /** Loop IR path → iterations run. */
   readonly loops = new Map<string, number>();
+  /** IR path of every sub-DAG and loop that was reached → its node (a Skipped one when it did not run). */
+  readonly groups = new Map<string, SimNode>();
   private readonly retryDefault?: number;
   end = 0;
 
@@ -318,10 +320,13 @@ export class ArgoRun {
 
   private record(task: ArgoTask, ctx: { irPath: string }, node: SimNode): void {
     const role = task.meta.role;
+    if (role === 'dag' || role === 'loop' || role === 'iterations') { if (!this.groups.has(ctx.irPath)) this.groups.set(ctx.irPath, node); return; }
     if (role === 'executor-dag' || role === 'importer') {
       const prev = this.steps.get(ctx.irPath);
-      const r: StepRecord = prev ?? { phase: node.phase, attempts: 0, podNames: [] };
+      const r: StepRecord = prev ?? { phase: node.phase, attempts: 0, podNames: [], start: node.start, end: node.end };
       r.phase = node.phase;
+      r.start = node.start;
+      r.end = node.end;
       if (role === 'importer' && node.type !== 'Skipped') this.recordPod(r, node);
       this.steps.set(ctx.irPath, r);
     } else if (role === 'executor') {
@@ -373,7 +378,9 @@ export class ArgoRun {
         }
       }
       if (task.sequence) {
-        done.set(task.name, this.expand(dagNode, task, nodeName, ready, childCtx, connect, tmpl.parallelism));
+        const ex = this.expand(dagNode, task, nodeName, ready, childCtx, connect, tmpl.parallelism);
+        this.record(task, childCtx, ex.node);
+        done.set(task.name, ex);
         continue;
       }
       if (task.when && !this.whenHolds(task, childCtx)) {
@@ -386,7 +393,7 @@ export class ArgoRun {
         continue;
       }
       // The step's record exists before its executor runs inside it.
-      if (task.meta.role === 'executor-dag') this.steps.set(childCtx.irPath, { phase: 'Succeeded', attempts: 0, podNames: [] });
+      if (task.meta.role === 'executor-dag') this.steps.set(childCtx.irPath, { phase: 'Succeeded', attempts: 0, podNames: [], start: ready, end: ready });
       const node = this.execTemplate(nodeName, task.template, dagNode, ready, childCtx, task);
       connect(node);
       this.record(task, childCtx, node);

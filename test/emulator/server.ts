@@ -14,6 +14,7 @@ import { Spec, bodySchema, check, findOperation, loadSpecs, responseSchema, unkn
 import { loadSamplePipelines, specStruct } from './seed';
 import * as m from './model';
 import { ArgoRun, ArgoValidationError, compileToArgo, KfpShape, Oracle, simulate, workflowObject } from './argo';
+import { buildMlmd, MlmdData, serveMlmd } from './mlmd';
 
 export interface Fault {
   /** Regular expression matched against "METHOD /path". */
@@ -280,6 +281,14 @@ export class KfpEmulator {
     let km: RegExpMatchArray | null;
     if (method === 'GET' && (km = url.pathname.match(/^\/apis\/argoproj\.io\/v1alpha1\/namespaces\/([^/]+)\/workflows$/))) return send(res, this.workflows(url.searchParams));
     if (method === 'GET' && (km = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/))) return this.podLog(decodeURIComponent(km[1]), decodeURIComponent(km[2]), url.searchParams, req, res);
+    // ML Metadata over gRPC-web, as the UI server's /ml_metadata.* proxy serves it (at the server's root: a Kubeflow
+    // platform routes /ml_metadata outside the /pipeline prefix).
+    if (method === 'POST' && (km = url.pathname.match(/^\/ml_metadata\.MetadataStoreService\/(\w+)$/))) {
+      const out = serveMlmd(km[1], raw, this.mlmdStore());
+      res.writeHead(out.status, out.headers);
+      res.end(out.body);
+      return;
+    }
     const base = this.options.basePath ?? '';
     if (base && !url.pathname.startsWith(base + '/')) return send(res, { status: 404, text: '404 page not found' });
     const pathname = url.pathname.slice(base.length);
@@ -411,6 +420,14 @@ export class KfpEmulator {
   private uiArtifact(q: URLSearchParams): Reply {
     const key = q.get('key') ?? '';
     const notThere = { status: 404, text: `Failed to get object in bucket ${q.get('bucket')} at path ${key}: The specified key does not exist.` };
+    // Step output artifacts, at the URIs ML Metadata records for them.
+    const art = /^v2\/artifacts\/[^/]+\/([^/]+)\/([^/]+)\/[^/]+\/([^/]+)$/.exec(key);
+    if (art && q.get('bucket') === 'mlpipeline') {
+      const data = this.mlmdStore().byRun(art[1]);
+      const a = data?.artifacts.find((x) => x.uri === `minio://mlpipeline/${key}`);
+      if (!a) return notThere;
+      return { status: 200, text: `${art[3]},value\n${art[2]},${String(a.id)}\n` };
+    }
     const m2 = /^private-artifacts\/[^/]+\/[^/]+\/\d{4}\/\d{2}\/\d{2}\/([^/]+)\/main\.log$/.exec(key);
     if (q.get('bucket') !== 'mlpipeline' || !m2) return notThere;
     const now = this.clock.now();
@@ -541,6 +558,22 @@ export class KfpEmulator {
     });
   }
   private readonly taskIds = new Map<string, Map<string, string>>();
+
+  /** The MLMD records of every run that has started, by run, context and execution ID. */
+  private mlmdStore(): { byRun(id: string): MlmdData | undefined; byContext(id: number): MlmdData | undefined; byExecution(id: number): MlmdData | undefined } {
+    const now = this.clock.now();
+    const of = (i: number): MlmdData | undefined => {
+      const r = this.runs[i];
+      const view = r ? this.workflowOf(r, now) : undefined;
+      if (!r || !view?.run) return undefined;
+      return buildMlmd(this.specOf(r)!, view.run, r.id, view.u, 100 + i, r.pipelineRoot ?? 'minio://mlpipeline/v2/artifacts');
+    };
+    return {
+      byRun: (id) => of(this.runs.findIndex((r) => r.id === id)),
+      byContext: (id) => of(id - 100),
+      byExecution: (id) => of(Math.floor(id / 100_000) - 100),
+    };
+  }
 
   /** The run and the pod behind a pod name. */
   private podOf(pod: string, now: number): { run: m.RunRec; view: WfView; plan: { task: string; start: number; end?: number; state: RuntimeState; key: string } } | undefined {

@@ -36,6 +36,10 @@ interface CallOptions {
   raw?: { data: Buffer; contentType: string };
   signal?: AbortSignal;
   what: string;
+  /** Extra request headers (not credentials: those come from the auth provider). */
+  headers?: Record<string, string>;
+  /** The path is from the server's root, not under the endpoint's base path. */
+  fromRoot?: boolean;
 }
 
 export interface UploadOptions {
@@ -80,8 +84,8 @@ export class KfpClient {
   get apiVersion(): ApiVersion { return this.info?.apiVersion ?? 'v2beta1'; }
 
   /** URL of a path under the base, e.g. `apis/v2beta1/runs`. */
-  url(path: string, query?: Query): URL {
-    const u = new URL(path.replace(/^\//, ''), this.baseUrl);
+  url(path: string, query?: Query, fromRoot = false): URL {
+    const u = new URL(fromRoot ? `/${path.replace(/^\//, '')}` : path.replace(/^\//, ''), this.baseUrl);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== '') u.searchParams.set(k, String(v));
     return u;
   }
@@ -103,6 +107,7 @@ export class KfpClient {
     const headers: Record<string, string> = {
       accept: 'application/json',
       'user-agent': this.options.userAgent ?? 'kubeflow-pipelines-vscode',
+      ...o.headers,
       ...authHeaders,
     };
     let body: Buffer | undefined;
@@ -114,7 +119,7 @@ export class KfpClient {
       headers['content-type'] = 'application/json';
     }
     const res = await this.transport.request({
-      method, url: this.url(path, o.query), headers, body, signal: o.signal, timeoutMs: this.timeoutMs,
+      method, url: this.url(path, o.query, o.fromRoot), headers, body, signal: o.signal, timeoutMs: this.timeoutMs,
     });
     if (res.status === 401 && !retried && this.auth.invalidate && (await this.auth.invalidate())) {
       return this.send(method, path, o, true);
@@ -138,6 +143,25 @@ export class KfpClient {
     } catch {
       const ct = String(res.headers['content-type'] ?? '');
       throw new KfpError(`${o.what}: the server's answer is not JSON (${ct || 'no content type'}): ${text.slice(0, 120)}`, 'malformed');
+    }
+  }
+
+  /**
+   * A gRPC-web call through the KFP UI server's ML Metadata proxy (`/ml_metadata.*`,
+   * frontend/server/app.ts), at the endpoint's base path and, when that is not the
+   * server's root (a Kubeflow platform serves the UI under /pipeline and routes
+   * /ml_metadata at its root), at the root.
+   */
+  async grpcWeb(path: string, frame: Buffer, signal?: AbortSignal, what = 'ML Metadata'): Promise<HttpResponse> {
+    const o: CallOptions = {
+      raw: { data: frame, contentType: 'application/grpc-web+proto' }, signal, what,
+      headers: { accept: 'application/grpc-web+proto', 'x-grpc-web': '1', 'x-user-agent': 'grpc-web-javascript/0.1' },
+    };
+    try {
+      return await this.send('POST', path, o);
+    } catch (e) {
+      if (!(e instanceof KfpError && e.status === 404) || this.baseUrl.pathname === '/') throw e;
+      return this.send('POST', path, { ...o, fromRoot: true });
     }
   }
 

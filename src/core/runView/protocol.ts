@@ -58,13 +58,25 @@ export type HostMessage =
   | { type: 'states'; run: RunSummary; states: Record<string, ViewNodeState>; iterations: Record<string, Array<[number, RuntimeState]>> }
   | { type: 'logs'; nodeId: string; source?: string; lines: string[]; reset?: boolean; done?: boolean; error?: string; total?: number }
   | { type: 'select'; nodeId: string }
+  | { type: 'outputs'; nodeId: string; outputs?: StepOutputsView; error?: string }
   | { type: 'error'; message: string };
+
+/** What ML Metadata records of a step (the KFP UI's source for outputs). */
+export interface StepOutputsView {
+  executionId?: number;
+  executionState?: string;
+  cachedExecutionId?: string;
+  /** Output parameter values, as name and JSON text. */
+  values: Array<[string, string]>;
+  artifacts: Array<{ name: string; uri?: string; type?: string; direction: 'input' | 'output' }>;
+}
 
 export type ViewMessage =
   | { type: 'ready' }
   | { type: 'select'; nodeId: string }
   | { type: 'action'; action: 'terminate' | 'retry' | 'clone' | 'archive' | 'openWeb' | 'copyRunId' | 'refresh' }
   | { type: 'openLog'; nodeId: string; attempt?: number }
+  | { type: 'openArtifact'; uri: string; name?: string }
   | { type: 'copy'; text: string }
   | { type: 'rendered'; report: RenderReport };
 
@@ -81,6 +93,8 @@ export interface RenderReport {
   ms: number;
   /** The rows of the steps table as drawn (its data attributes). */
   rows?: Array<{ id: string; state: string; pod?: string; cached?: boolean; attempts?: number }>;
+  /** The step outputs shown for the selected step: values and artifact URIs, or why there are none. */
+  outputs?: { values: number; artifacts: string[]; info: string };
   /** The source line and the limits line as shown. */
   source?: string;
   limits?: string;

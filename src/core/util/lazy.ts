@@ -33,3 +33,10 @@ export function loadYaml(): YamlLib {
   }
   return yamlLib;
 }
+
+type ProtobufLib = typeof import('protobufjs/light');
+
+/** protobufjs (light build: reflection, no parser), loaded on first use. */
+export function loadProtobuf(): ProtobufLib {
+  return (typeof KFP_BUNDLED !== 'undefined' ? bundled('protobuf') : require('protobufjs/light')) as ProtobufLib;
+}

@@ -3,7 +3,7 @@
 // list, an accessible task table, step details and the step's log tail.
 // Everything from the server is put in the DOM as text (textContent), never as HTML.
 import dagre from '@dagrejs/dagre';
-import type { HostMessage, RenderReport, RunSummary, ViewGraph, ViewMessage, ViewNode, ViewNodeState } from '../../core/runView/protocol';
+import type { HostMessage, RenderReport, RunSummary, StepOutputsView, ViewGraph, ViewMessage, ViewNode, ViewNodeState } from '../../core/runView/protocol';
 import type { RuntimeState } from '../../core/kfp/types';
 
 interface VsCodeApi { postMessage(m: ViewMessage): void; getState(): SavedState | undefined; setState(s: SavedState): void }
@@ -27,6 +27,7 @@ let search = '';
 let tableLimit = TABLE_PAGE;
 let scale = saved.scale ?? 1, tx = saved.tx ?? 20, ty = saved.ty ?? 20;
 let logLines: string[] = [];
+let outputs: { nodeId: string; outputs?: StepOutputsView; error?: string } | undefined;
 let logInfo = '';
 let logSource = '';
 let visibleOrder: string[] = [];
@@ -363,6 +364,37 @@ function renderDetails(): void {
   list('Inputs', t.inputs);
   list('Outputs', t.outputs);
   list('Artifacts (MLMD IDs)', s?.artifacts);
+  if (outputs?.nodeId === selected) {
+    const box2 = el('div', 'mlmd');
+    box2.id = 'step-outputs';
+    const o = outputs.outputs;
+    if (!o) box2.append(el('p', 'muted', outputs.error ?? ''));
+    else {
+      box2.append(el('h3', undefined, 'Output values (ML Metadata)'));
+      if (o.cachedExecutionId) box2.append(el('p', 'muted', `This step's output is taken from cache (execution ${o.cachedExecutionId}).`));
+      if (!o.values.length) box2.append(el('p', 'muted', 'No output values.'));
+      const dl2 = el('dl');
+      for (const [k, v] of o.values) dl2.append(el('dt', undefined, k), el('dd', undefined, v));
+      box2.appendChild(dl2);
+      if (o.artifacts.length) {
+        box2.append(el('h3', undefined, 'Artifacts'));
+        const ul = el('ul');
+        for (const a of o.artifacts) {
+          const li = el('li');
+          li.append(el('span', undefined, `${a.direction === 'input' ? '← ' : '→ '}${a.name}${a.type ? ` (${a.type})` : ''} `), el('code', undefined, a.uri ?? ''));
+          if (a.uri) {
+            const b = el('button', 'link', 'Open');
+            b.addEventListener('click', () => vscode.postMessage({ type: 'openArtifact', uri: a.uri!, name: a.name }));
+            li.append(' ', b);
+          }
+          ul.appendChild(li);
+        }
+        box2.appendChild(ul);
+      }
+      box2.append(el('p', 'muted', `MLMD execution ${o.executionId ?? '?'}: ${o.executionState ?? 'unknown state'}`));
+    }
+    box.appendChild(box2);
+  }
   if (isLeaf(t)) {
     const bar = el('div', 'toolbar');
     const open = el('button', undefined, 'Open log in editor');
@@ -447,6 +479,7 @@ function report(ms: number, visibleNodes: number): void {
       if (tr.dataset.attempts) r.attempts = Number(tr.dataset.attempts);
       return r;
     }),
+    outputs: outputs && outputs.nodeId === selected ? { values: outputs.outputs?.values.length ?? 0, artifacts: (outputs.outputs?.artifacts ?? []).map((a) => a.uri ?? a.name), info: document.getElementById('step-outputs')?.textContent ?? '' } : undefined,
     source: document.getElementById('state-source')?.textContent ?? undefined,
     limits: document.getElementById('state-limits')?.textContent ?? undefined,
   };
@@ -542,6 +575,12 @@ window.addEventListener('message', (ev: MessageEvent<HostMessage>) => {
       break;
     case 'select':
       reveal(m.nodeId);
+      break;
+    case 'outputs':
+      if (m.nodeId !== selected) break;
+      outputs = { nodeId: m.nodeId, outputs: m.outputs, error: m.error };
+      renderDetails();
+      report(0, nodeEls.size);
       break;
     case 'error':
       $('summary').append(el('div', 'error', m.message));

@@ -16,35 +16,7 @@ import { KFP_SHAPES } from '../../emulator/argo';
 import { sharedDir } from '../../emulator/openapi';
 import { KfpEmulator } from '../../emulator/server';
 import { addEndpoint, api, clearEndpoints, emulator, run } from './helpers';
-
-/** Nested loops, a condition that holds and one that does not, an exit handler, a retried step and a cached step. */
-export function everything(): JsonObject {
-  const step = (name: string, extra: Record<string, unknown> = {}) => ({ componentRef: { name: 'comp-step' }, taskInfo: { name }, ...extra });
-  return {
-    pipelineInfo: { name: 'everything' }, schemaVersion: '2.1.0', sdkVersion: 'kfp-2.14.0',
-    root: { dag: { tasks: {
-      'exit-handler-1': { componentRef: { name: 'comp-exit-handler-1' }, taskInfo: { name: 'exit-handler-1' } },
-      cleanup: step('cleanup', { dependentTasks: ['exit-handler-1'], triggerPolicy: { strategy: 'ALL_UPSTREAM_TASKS_COMPLETED' } }),
-    } } },
-    components: {
-      'comp-step': { executorLabel: 'exec-step' },
-      'comp-exit-handler-1': { dag: { tasks: {
-        prepare: step('prepare', { cachingOptions: { enableCache: true } }),
-        'for-loop-2': { componentRef: { name: 'comp-for-loop-2' }, taskInfo: { name: 'for-loop-2' }, dependentTasks: ['prepare'], parameterIterator: { itemInput: 'pipelinechannel--loop-item-param-1', items: { raw: '[1, 2]' } } },
-        'condition-4': { componentRef: { name: 'comp-condition-4' }, taskInfo: { name: 'condition-4' }, dependentTasks: ['prepare'], triggerPolicy: { condition: "inputs.parameter_values['pipelinechannel--flag'] == true" } },
-        'condition-5': { componentRef: { name: 'comp-condition-5' }, taskInfo: { name: 'condition-5' }, dependentTasks: ['prepare'], triggerPolicy: { condition: "inputs.parameter_values['pipelinechannel--flag'] == false" } },
-      } } },
-      'comp-for-loop-2': { dag: { tasks: {
-        train: step('train', { retryPolicy: { maxRetryCount: 2, backoffDuration: '0s', backoffFactor: 2, backoffMaxDuration: '3600s' } }),
-        'for-loop-3': { componentRef: { name: 'comp-for-loop-3' }, taskInfo: { name: 'for-loop-3' }, parameterIterator: { itemInput: 'pipelinechannel--loop-item-param-2', items: { raw: '["a", "b", "c"]' } } },
-      } } },
-      'comp-for-loop-3': { dag: { tasks: { score: step('score') } } },
-      'comp-condition-4': { dag: { tasks: { deploy: step('deploy') } } },
-      'comp-condition-5': { dag: { tasks: { rollback: step('rollback') } } },
-    },
-    deploymentSpec: { executors: { 'exec-step': { container: { image: 'python:3.11', command: ['python', '-c', 'print(1)'] } } } },
-  } as unknown as JsonObject;
-}
+import { everything } from '../../fixtures/everything';
 
 describe('the run view on every KFP 2.x Argo shape', () => {
   let emu: KfpEmulator;
