@@ -26,6 +26,7 @@ import { WorkspacePipelinesProvider } from './pipelines/workspacePipelines';
 import { registerRunCommands } from './commands/runCommands';
 import { RunPanel, VIEW_TYPE } from './runView/runPanel';
 import { LogFileSystem, LOG_SCHEME } from './runView/logDocuments';
+import { KfpPublicApi, publicApiOf } from './publicApi';
 import { log } from './logging';
 
 /** What the extension hands to other extensions and to its own integration tests. */
@@ -39,9 +40,11 @@ export interface KfpExtensionApi {
   endpoints: EndpointManager;
   poller: RunPoller;
   treeView: vscode.TreeView<ExplorerNode>;
+  /** What other extensions get outside test mode. */
+  publicApi: KfpPublicApi;
 }
 
-export function activate(context: vscode.ExtensionContext): KfpExtensionApi {
+export function activate(context: vscode.ExtensionContext): KfpExtensionApi | KfpPublicApi {
   const started = performance.now();
   const endpoints = new EndpointManager(context.secrets);
   const poller = new RunPoller({ getRun: async (id, s) => (await endpoints.getClient()).getRun(id, s) }, config.pollIntervalMs());
@@ -115,7 +118,9 @@ export function activate(context: vscode.ExtensionContext): KfpExtensionApi {
 
   const activateMs = performance.now() - started;
   log().trace(`Activated in ${activateMs.toFixed(1)} ms`);
-  return { explorer, endpoints, poller, treeView, workspacePipelines, runPanels: RunPanel.panels, activateMs };
+  // Other extensions get a narrow API with no secret access; the internals are exported only to tests and benchmarks.
+  if (context.extensionMode !== vscode.ExtensionMode.Test) return publicApiOf(endpoints);
+  return { explorer, endpoints, poller, treeView, workspacePipelines, runPanels: RunPanel.panels, activateMs, publicApi: publicApiOf(endpoints) };
 }
 
 export function deactivate(): void {

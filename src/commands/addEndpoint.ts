@@ -18,7 +18,7 @@ const AUTH_ITEMS: Array<{ authKind: AuthKind; label: string; detail: string }> =
 
 export function registerAddEndpoint(s: Services): void {
   register(s, 'kfp.endpoint.add', async (arg?: unknown) => {
-    const scripted = arg && typeof arg === 'object' ? arg as Partial<EndpointConfig> & { secret?: string; activate?: boolean } : undefined;
+    const scripted = arg && typeof arg === 'object' ? arg as Partial<EndpointConfig> & { secret?: string; activate?: boolean; target?: 'user' | 'workspace' } : undefined;
     const endpoint = scripted ? fromArgs(scripted) : await ask();
     if (!endpoint) return cancelled();
     const secret = scripted ? scripted.secret : endpoint.secret;
@@ -28,8 +28,19 @@ export function registerAddEndpoint(s: Services): void {
       const pick = await vscode.window.showWarningMessage(`An endpoint named "${endpoint.config.name}" exists. Replace it?`, { modal: true }, 'Replace');
       if (pick !== 'Replace') return cancelled();
     }
-    const next = endpoints.filter((e) => e.name !== endpoint.config.name).concat(endpoint.config);
-    await config.setEndpoints(next);
+    // The user's own list is written, never the merged one: a workspace list would otherwise be copied into user settings.
+    const scopes = config.endpointScopes();
+    const hidden = Boolean(scopes.workspace) && vscode.workspace.isTrusted;
+    let target: 'user' | 'workspace' = scripted?.target === 'workspace' ? 'workspace' : 'user';
+    if (target === 'workspace' && !vscode.workspace.workspaceFolders?.length) throw new UserError('There is no workspace to save the endpoint in; it can go in your user settings.');
+    if (hidden && target === 'user' && !scripted) {
+      const pick = await vscode.window.showWarningMessage(
+        `This workspace's settings define kfp.endpoints, which replaces your user list while it is open. Save "${endpoint.config.name}" in the workspace settings (shared with whoever uses this folder) or in your user settings (where it will not show in this workspace)?`,
+        { modal: true }, 'Workspace Settings', 'User Settings');
+      if (!pick) return cancelled();
+      target = pick === 'Workspace Settings' ? 'workspace' : 'user';
+    }
+    await config.putEndpoint(endpoint.config, target);
     if (secret) await s.endpoints.setSecret(endpoint.config.name, secret);
     if (scripted?.activate !== false) await config.setActiveEndpoint(endpoint.config.name);
     s.endpoints.reset();
@@ -38,13 +49,16 @@ export function registerAddEndpoint(s: Services): void {
         if (p) void vscode.commands.executeCommand('kfp.endpoint.testConnection', endpoint.config.name);
       });
     }
-    return { ok: true, name: endpoint.config.name, url: endpoint.config.url, auth: endpoint.config.auth ?? 'none', active: scripted?.activate !== false, secretStored: Boolean(secret) };
+    const shown = target === 'workspace' || !hidden;
+    if (!shown && !scripted) void vscode.window.showWarningMessage(`"${endpoint.config.name}" is saved in your user settings; this workspace's kfp.endpoints hides it while this folder is open.`);
+    return { ok: true, name: endpoint.config.name, url: endpoint.config.url, auth: endpoint.config.auth ?? 'none', active: scripted?.activate !== false, secretStored: Boolean(secret), savedIn: target, hiddenByWorkspace: !shown };
   });
 }
 
-function fromArgs(a: Partial<EndpointConfig> & { secret?: string; activate?: boolean }): { config: EndpointConfig; secret?: string } {
-  const { secret, activate, ...rest } = a;
+function fromArgs(a: Partial<EndpointConfig> & { secret?: string; activate?: boolean; target?: string }): { config: EndpointConfig; secret?: string } {
+  const { secret, activate, target, ...rest } = a;
   void activate;
+  if (target !== undefined && target !== 'user' && target !== 'workspace') throw new UserError('target is "user" or "workspace".');
   const { endpoints, problems } = parseEndpoints([rest]);
   if (problems.length) throw new UserError(`Endpoint ${problems[0].endpoint} ${problems[0].message}.`);
   return { config: endpoints[0], secret };

@@ -8,19 +8,22 @@ export function registerRemoveEndpoint(s: Services): void {
     const { endpoints } = config.endpoints();
     let name = typeof args[0] === 'string' ? args[0] : undefined;
     if (name === undefined) {
-      const pick = await vscode.window.showQuickPick(endpoints.map((e) => ({ label: e.name, description: e.url })), { title: 'Remove which endpoint?' });
+      const pick = await vscode.window.showQuickPick(endpoints.map((e) => ({ label: e.name, description: e.url, detail: config.endpointScopeOf(e.name) === 'workspace' ? 'in this workspace\'s settings' : 'in your user settings' })), { title: 'Remove which endpoint?' });
       if (!pick) return cancelled();
       name = pick.label;
     }
-    if (!endpoints.some((e) => e.name === name)) throw new UserError(`No endpoint is named "${name}".`);
+    const scope = config.endpointScopeOf(name);
+    if (!endpoints.some((e) => e.name === name) || !scope) throw new UserError(`No endpoint is named "${name}".`);
     if (!scriptOptions(args).skipConfirmation) {
-      const ok = await vscode.window.showWarningMessage(`Remove the endpoint "${name}" and forget its stored credential? Nothing on the server is touched.`, { modal: true }, 'Remove');
+      const where = scope === 'workspace' ? 'this workspace\'s settings (shared with whoever uses this folder)' : 'your user settings';
+      const ok = await vscode.window.showWarningMessage(`Remove the endpoint "${name}" from ${where} and forget its stored credential? Nothing on the server is touched.`, { modal: true }, 'Remove');
       if (ok !== 'Remove') return cancelled();
     }
-    await config.setEndpoints(endpoints.filter((e) => e.name !== name));
+    // Only the scope that defines it changes; the other scope's list is left as it is.
+    await config.deleteEndpoint(name, scope);
     await s.endpoints.setSecret(name, undefined);
     if (config.activeEndpointName() === name) await config.setActiveEndpoint('');
     s.endpoints.reset();
-    return { ok: true, removed: name };
+    return { ok: true, removed: name, from: scope };
   });
 }

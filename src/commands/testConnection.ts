@@ -1,6 +1,7 @@
 // Kubeflow Pipelines: Test Connection. Checks, in order, what a connection
 // needs and reports each step in plain words. Argument: the endpoint name.
 import * as vscode from 'vscode';
+import { redact, redactUrl } from '../core/util/redact';
 import { config } from '../config';
 import { validateUrl } from '../core/endpoints';
 import { KfpError } from '../core/kfp/errors';
@@ -22,7 +23,7 @@ export function registerTestConnection(s: Services): void {
 
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Testing ${endpoint.name}…`, cancellable: false }, async () => {
       const urlProblem = validateUrl(endpoint.url);
-      if (!add('URL', !urlProblem, urlProblem ?? endpoint.url)) return;
+      if (!add('URL', !urlProblem, urlProblem ? redact(urlProblem, [endpoint.url]) + ` (${redactUrl(endpoint.url)})` : redactUrl(endpoint.url))) return;
       if (endpoint.insecureSkipTlsVerify) add('TLS', true, 'certificate verification is OFF for this endpoint (insecureSkipTlsVerify)');
       if (s.endpoints.needsSecret(endpoint)) {
         const has = Boolean(await s.endpoints.getSecret(endpoint.name));

@@ -5,6 +5,7 @@ import { AuthError, AuthProvider } from '../auth/types';
 import { NoAuth } from '../auth/simple';
 import { HttpResponse, HttpTransport, NodeTransport } from '../http/transport';
 import { KfpError, httpError } from './errors';
+import { redact, secretsOfHeaders } from '../util/redact';
 import { encodeFilter, encodeFilterV1 } from './filter';
 import { multipartFile } from './multipart';
 import * as v1 from './v1';
@@ -118,9 +119,16 @@ export class KfpClient {
       body = Buffer.from(JSON.stringify(o.body));
       headers['content-type'] = 'application/json';
     }
-    const res = await this.transport.request({
-      method, url: this.url(path, o.query, o.fromRoot), headers, body, signal: o.signal, timeoutMs: this.timeoutMs,
-    });
+    const secrets = [...secretsOfHeaders(headers), ...[this.baseUrl.username, this.baseUrl.password].filter((x) => x.length >= 4).map(decodeURIComponent)];
+    let res: HttpResponse;
+    try {
+      res = await this.transport.request({
+        method, url: this.url(path, o.query, o.fromRoot), headers, body, signal: o.signal, timeoutMs: this.timeoutMs,
+      });
+    } catch (e) {
+      if (e instanceof KfpError) throw redactError(e, secrets);
+      throw e;
+    }
     if (res.status === 401 && !retried && this.auth.invalidate && (await this.auth.invalidate())) {
       return this.send(method, path, o, true);
     }
@@ -130,7 +138,7 @@ export class KfpClient {
         `${o.what}: the server redirected to ${loc || 'another page'}, usually a sign-in page. Set a session cookie or token for this endpoint.`,
         'http', 401, undefined, `redirect to ${loc}`);
     }
-    if (res.status < 200 || res.status >= 300) throw httpError(res.status, res.body.toString('utf8'), o.what);
+    if (res.status < 200 || res.status >= 300) throw redactError(httpError(res.status, res.body.toString('utf8'), o.what), secrets);
     return res;
   }
 
@@ -508,3 +516,12 @@ function enc(s: string): string {
 }
 
 export type { JsonObject, Filter };
+
+/** The error with every credential value the request carried cut out of its texts (a gateway may echo headers back). */
+function redactError(e: KfpError, secrets: string[]): KfpError {
+  if (!secrets.length) return e;
+  const msg = redact(e.message, secrets);
+  const server = e.serverMessage !== undefined ? redact(e.serverMessage, secrets) : undefined;
+  const details = e.details === undefined ? undefined : JSON.parse(redact(JSON.stringify(e.details), secrets)) as unknown;
+  return new KfpError(msg, e.kind, e.status, e.grpcCode, server, details);
+}

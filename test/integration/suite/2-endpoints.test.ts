@@ -111,4 +111,43 @@ describe('endpoints', () => {
     assert.equal(r.removed, 'temp');
     assert.equal(await a.endpoints.getSecret('temp'), undefined);
   });
+
+  it('with a workspace endpoint list, adding and removing endpoints never rewrites the user\'s own list', async () => {
+    const cfg = () => vscode.workspace.getConfiguration('kfp');
+    const userBefore = [{ name: 'mine', url: emu.url, comment: 'a field this version does not know, kept as written' }];
+    await cfg().update('endpoints', userBefore, vscode.ConfigurationTarget.Global);
+    await cfg().update('endpoints', [{ name: 'team', url: 'http://team.example.invalid' }], vscode.ConfigurationTarget.Workspace);
+    try {
+      const added = await run('kfp.endpoint.add', { name: 'another', url: emu.url, activate: false });
+      assert.equal(added.ok, true, added.error);
+      assert.equal(added.savedIn, 'user');
+      assert.equal(added.hiddenByWorkspace, true, 'the result says the workspace list hides it');
+      const user = cfg().inspect<unknown[]>('endpoints')!.globalValue as Array<{ name: string }>;
+      assert.deepEqual(user.map((e) => e.name), ['mine', 'another'], 'the workspace\'s URLs were not copied into user settings');
+      assert.deepEqual(user[0], userBefore[0], 'the user\'s entry is kept as written');
+      const ws = await run('kfp.endpoint.add', { name: 'shared', url: emu.url, activate: false, target: 'workspace' });
+      assert.equal(ws.savedIn, 'workspace');
+      assert.deepEqual((cfg().inspect<unknown[]>('endpoints')!.workspaceValue as Array<{ name: string }>).map((e) => e.name), ['team', 'shared']);
+      const removed = await run('kfp.endpoint.remove', 'team', { skipConfirmation: true });
+      assert.deepEqual({ ok: removed.ok, from: removed.from }, { ok: true, from: 'workspace' });
+      assert.deepEqual((cfg().inspect<unknown[]>('endpoints')!.globalValue as Array<{ name: string }>).map((e) => e.name), ['mine', 'another'], 'removing from the workspace leaves the user list');
+      const gone = await run('kfp.endpoint.remove', 'another', { skipConfirmation: true });
+      assert.equal(gone.ok, false, 'an endpoint hidden by the workspace list is not in effect here');
+    } finally {
+      await cfg().update('endpoints', undefined, vscode.ConfigurationTarget.Workspace);
+      await cfg().update('endpoints', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('other extensions get a narrow API: the active endpoint without user info, and nothing that reaches a secret', async () => {
+    await addEndpoint('with-userinfo', emu.url.replace('http://', 'http://bob:hunter22@'), { auth: 'bearer', secret: 'tok-do-not-share' });
+    const pub = (await api()).publicApi;
+    assert.deepEqual(Object.keys(pub).sort(), ['activeEndpoint', 'apiVersion', 'onDidChangeActiveEndpoint']);
+    const active = pub.activeEndpoint()!;
+    assert.equal(active.name, 'with-userinfo');
+    assert.ok(!active.url.includes('hunter22') && !active.url.includes('bob'), active.url);
+    assert.ok(!JSON.stringify(active).includes('tok-do-not-share'));
+    assert.ok(Object.isFrozen(pub));
+    await run('kfp.endpoint.remove', 'with-userinfo', { skipConfirmation: true });
+  });
 });

@@ -119,6 +119,37 @@ describe('the run view on every KFP 2.x Argo shape', () => {
     }
   }
 
+  it('shows a step\'s output values and artifacts from ML Metadata, and opens an artifact', async () => {
+    emu.options.kfpVersion = '2.17';
+    emu.options.podNames = 'v2';
+    const id = (await client.createRun({ display_name: 'outputs', pipeline_spec: everything() })).run_id!;
+    emu.clock.advance(60_000);
+    const r = await run('kfp.run.open', id);
+    assert.equal(r.ok, true, r.error);
+    const panel = (await api()).runPanels.get(id)!;
+    await panel.nextReport((x) => (x.rows?.length ?? 0) > 0);
+    const step = 'root/exit-handler-1/for-loop-2[1]/train';
+    panel.select(step);
+    const rep = await panel.nextReport((x) => x.selected === step && Boolean(x.outputs));
+    assert.equal(rep.outputs!.values, 1, rep.outputs!.info);
+    assert.match(rep.outputs!.info, /Output"?train\.Output value/);
+    assert.equal(rep.outputs!.artifacts.length, 1);
+    assert.match(rep.outputs!.artifacts[0], new RegExp(`^minio://mlpipeline/v2/artifacts/everything/${id}/train/`));
+    const cachedRep = await (async () => { panel.select('root/exit-handler-1/prepare'); return panel.nextReport((x) => x.selected === 'root/exit-handler-1/prepare' && Boolean(x.outputs)); })();
+    assert.match(cachedRep.outputs!.info, /taken from cache/);
+    const out = await run('kfp.run.stepOutputs', { runId: id, nodeId: step });
+    assert.equal(out.ok, true, out.error);
+    assert.deepEqual(out.outputs, { Output: 'train.Output value' });
+    assert.equal(out.state, 'COMPLETE');
+    const opened = await run('kfp.run.openArtifact', { runId: id, uri: rep.outputs!.artifacts[0], name: 'model' });
+    assert.equal(opened.ok, true, opened.error);
+    assert.ok((opened.bytes as number) > 0);
+    const missing = await run('kfp.run.stepOutputs', { runId: id, nodeId: 'root/exit-handler-1/condition-5/rollback' });
+    assert.equal(missing.ok, false);
+    assert.match(missing.error!, /no execution/);
+    panel.dispose();
+  });
+
   it('with only task_details (no v1beta1, no cluster access), says what it cannot tell and claims no pod', async () => {
     emu.options.kfpVersion = '2.17';
     emu.options.podNames = 'v2';

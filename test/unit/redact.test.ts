@@ -1,0 +1,37 @@
+// Credentials never reach a message: values the request carried are cut out of
+// every text built from the server's answer, and URLs lose their user info.
+import * as assert from 'node:assert/strict';
+import { BearerAuth, CookieAuth } from '../../src/core/auth/simple';
+import { KfpClient } from '../../src/core/kfp/client';
+import { KfpError } from '../../src/core/kfp/errors';
+import { redact, redactUrl, secretsOfHeaders } from '../../src/core/util/redact';
+import { KfpEmulator } from '../emulator/server';
+
+describe('redaction of credentials', () => {
+  it('cuts user info and credential query values from URLs', () => {
+    assert.equal(redactUrl('https://alice:pa55word@kf.example.com/pipeline'), 'https://***@kf.example.com/pipeline');
+    assert.equal(redactUrl('http://localhost:8080/?token=abcd1234&x=1'), 'http://localhost:8080/?token=***&x=1');
+    assert.equal(redactUrl('http://localhost:8080'), 'http://localhost:8080');
+    assert.deepEqual(secretsOfHeaders({ authorization: 'Bearer tok-123456', cookie: 'a=cookieval1; authservice_session=s3ss10n', 'kubeflow-userid': 'alice' }), ['Bearer tok-123456', 'tok-123456', 'cookieval1', 's3ss10n']);
+    assert.equal(redact('Authorization: Bearer tok-123456 seen', ['Bearer tok-123456', 'tok-123456']), 'Authorization: *** seen');
+  });
+
+  it('a gateway that echoes the request headers puts no token and no cookie into the error', async () => {
+    const emu = new KfpEmulator({ seed: 'none' });
+    const url = await emu.start();
+    try {
+      const token = 'eyJhbGciOi-secret-token-value';
+      emu.addFault({ match: 'GET /apis/v2beta1/pipelines', status: 500, body: JSON.stringify({ code: 13, message: `upstream failed; request headers: authorization=Bearer ${token}`, details: [{ echoed: token }] }) });
+      const c = new KfpClient({ baseUrl: url, auth: new BearerAuth(token) });
+      const e = await c.listPipelines().catch((x: unknown) => x) as KfpError;
+      assert.ok(e instanceof KfpError, String(e));
+      assert.ok(!e.message.includes(token) && !String(e.serverMessage).includes(token) && !JSON.stringify(e.details).includes(token), e.message);
+      assert.match(e.message, /authorization=\*\*\*/);
+      const cookie = 'c00kie-session-value';
+      emu.addFault({ match: 'GET /apis/v2beta1/experiments', status: 502, body: `bad gateway for cookie authservice_session=${cookie}` });
+      const c2 = new KfpClient({ baseUrl: url, auth: new CookieAuth(cookie) });
+      const e2 = await c2.listExperiments().catch((x: unknown) => x) as KfpError;
+      assert.ok(!e2.message.includes(cookie), e2.message);
+    } finally { await emu.stop(); }
+  });
+});
