@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import { AuthKind, AUTH_KINDS, AuthProvider } from './auth/types';
 import { BearerAuth, CookieAuth, NoAuth, ServiceAccountTokenAuth, UserHeaderAuth } from './auth/simple';
 import { KubeconfigAuth } from './auth/kubeconfig';
-import { GoogleAuthProvider } from './auth/google';
+import { GoogleAuthProvider, GOOGLE_HOST_PROBLEM, isGoogleAccessTokenHost } from './auth/google';
 import { HttpTransport, NodeTransport } from './http/transport';
 import { KfpClient } from './kfp/client';
 
@@ -48,6 +48,11 @@ export function parseEndpoints(raw: unknown): { endpoints: EndpointConfig[]; pro
     if (problem) { problems.push({ endpoint: name, message: problem }); return; }
     const auth = (e.auth ?? 'none') as AuthKind;
     if (!AUTH_KINDS.includes(auth)) { problems.push({ endpoint: name, message: `has an unknown auth kind "${String(e.auth)}" (one of ${AUTH_KINDS.join(', ')})` }); return; }
+    const iap = typeof e.iapClientId === 'string' && e.iapClientId.trim();
+    if (auth === 'google' && !iap && !isGoogleAccessTokenHost((e.url as string).trim())) {
+      problems.push({ endpoint: name, message: GOOGLE_HOST_PROBLEM });
+      return;
+    }
     seen.add(name);
     const str = (k: string) => (typeof e[k] === 'string' && (e[k] as string).trim() ? (e[k] as string).trim() : undefined);
     endpoints.push({
@@ -96,7 +101,7 @@ export function authProviderFor(e: EndpointConfig, deps: ClientDeps = {}): AuthP
     case 'userHeader': return new UserHeaderAuth(e.userId, e.userHeaderName);
     case 'serviceAccount': return new ServiceAccountTokenAuth(trusted ? e.tokenPath : undefined, deps.env);
     case 'kubeconfig': return new KubeconfigAuth(e.kubeContext);
-    case 'google': return new GoogleAuthProvider(e.iapClientId);
+    case 'google': return new GoogleAuthProvider(e.iapClientId, undefined, undefined, e.url);
   }
 }
 

@@ -2,6 +2,8 @@
 // every text built from the server's answer, and URLs lose their user info.
 import * as assert from 'node:assert/strict';
 import { BearerAuth, CookieAuth } from '../../src/core/auth/simple';
+import { GoogleAuthProvider, isGoogleAccessTokenHost } from '../../src/core/auth/google';
+import { parseEndpoints } from '../../src/core/endpoints';
 import { KfpClient } from '../../src/core/kfp/client';
 import { KfpError } from '../../src/core/kfp/errors';
 import { redact, redactUrl, secretsOfHeaders } from '../../src/core/util/redact';
@@ -33,5 +35,22 @@ describe('redaction of credentials', () => {
       const e2 = await c2.listExperiments().catch((x: unknown) => x) as KfpError;
       assert.ok(!e2.message.includes(cookie), e2.message);
     } finally { await emu.stop(); }
+  });
+});
+
+describe('Google access tokens go only to Google hosts', () => {
+  it('Add Endpoint and settings refuse auth google without iapClientId on any other host; the provider refuses to send one', async () => {
+    for (const ok of ['https://abc-dot-us-central1.pipelines.googleusercontent.com', 'https://us-central1-aiplatform.googleapis.com']) assert.equal(isGoogleAccessTokenHost(ok), true, ok);
+    for (const bad of ['http://abc.pipelines.googleusercontent.com', 'https://evil.example.com', 'https://googleusercontent.com.evil.io', 'http://localhost:8080']) assert.equal(isGoogleAccessTokenHost(bad), false, bad);
+    const r = parseEndpoints([{ name: 'x', url: 'https://kfp.example.com', auth: 'google' }, { name: 'iap', url: 'https://kfp.example.com', auth: 'google', iapClientId: '1-a.apps.googleusercontent.com' }]);
+    assert.deepEqual(r.endpoints.map((e) => e.name), ['iap']);
+    assert.match(r.problems[0].message, /iapClientId/);
+    let asked = 0;
+    const source = { accessToken: async () => { asked++; return { token: 'ya29.secret' }; }, idToken: async () => ({ token: 'id' }) };
+    const p = new GoogleAuthProvider(undefined, source, Date.now, 'http://kfp.internal:8080');
+    await assert.rejects(p.headers(), /Not sent/);
+    assert.equal(asked, 0, 'no token was even fetched');
+    const ok = new GoogleAuthProvider(undefined, source, Date.now, 'https://abc.pipelines.googleusercontent.com');
+    assert.deepEqual(await ok.headers(), { authorization: 'Bearer ya29.secret' });
   });
 });

@@ -7,6 +7,16 @@
 import { AuthError, AuthProvider } from './types';
 import { loadGoogleAuth } from '../util/lazy';
 
+export const GOOGLE_HOST_PROBLEM = 'uses Google credentials without an iapClientId: a Google access token (which can act on your whole Google Cloud account) is sent only to https://*.googleusercontent.com (KFP\'s inverse proxy) or Google API hosts. For KFP behind IAP set "iapClientId" to the IAP OAuth client ID; for any other server pick another auth kind';
+
+/** Where a Google OAuth access token may be sent: HTTPS to the KFP inverse proxy (*.googleusercontent.com) or to Google API hosts. */
+export function isGoogleAccessTokenHost(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'https:' && /(^|\.)(googleusercontent\.com|googleapis\.com)$/.test(u.hostname) && !u.username;
+  } catch { return false; }
+}
+
 export interface GoogleToken {
   token: string;
   /** Milliseconds since the epoch; undefined when unknown. */
@@ -61,6 +71,8 @@ export class GoogleAuthProvider implements AuthProvider {
     private readonly iapClientId: string | undefined,
     private readonly source: GoogleTokenSource = new AdcTokenSource(),
     private readonly now: () => number = Date.now,
+    /** The endpoint the token goes to: without an IAP client ID, only Google hosts get an access token. */
+    private readonly url?: string,
   ) {}
 
   private async token(): Promise<GoogleToken> {
@@ -82,6 +94,9 @@ export class GoogleAuthProvider implements AuthProvider {
   }
 
   async headers(): Promise<Record<string, string>> {
+    if (!this.iapClientId && this.url !== undefined && !isGoogleAccessTokenHost(this.url)) {
+      throw new AuthError(`Not sent: this endpoint ${GOOGLE_HOST_PROBLEM}.`, 'Edit the endpoint in settings (kfp.endpoints).');
+    }
     return { authorization: `Bearer ${(await this.token()).token}` };
   }
 
