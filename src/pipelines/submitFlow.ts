@@ -3,7 +3,7 @@
 // parameters (typed, validated, remembered per pipeline), pick or create the
 // experiment, submit, and open the run. Every prompt can be answered by an
 // argument instead, so the flow is scriptable.
-import { execFile } from 'node:child_process';
+import { gitShortSha } from '../core/util/gitHead';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -233,9 +233,3 @@ function typeLabel(d: PipelineParameter): string {
   return { STRING: 'text', NUMBER_INTEGER: 'integer', NUMBER_DOUBLE: 'number', BOOLEAN: 'true/false', LIST: 'JSON list', STRUCT: 'JSON object', TASK_FINAL_STATUS: 'status', TASK_CONFIG: 'config' }[d.type];
 }
 
-/** `git rev-parse --short HEAD` in the folder, without a shell; undefined outside a repository. */
-export function gitShortSha(cwd: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    execFile('git', ['rev-parse', '--short', 'HEAD'], { cwd, timeout: 5000 }, (err, stdout) => resolve(err ? undefined : stdout.trim() || undefined));
-  });
-}

@@ -54,3 +54,34 @@ describe('Google access tokens go only to Google hosts', () => {
     assert.deepEqual(await ok.headers(), { authorization: 'Bearer ya29.secret' });
   });
 });
+
+describe('the commit of a workspace, without running git', () => {
+  it('reads HEAD through loose refs, packed refs, a detached HEAD and a worktree\'s gitdir; a `git` in the folder never runs', async () => {
+    const fsp = await import('node:fs/promises');
+    const os = await import('node:os');
+    const p = await import('node:path');
+    const { gitShortSha } = await import('../../src/core/util/gitHead.js');
+    const dir = await fsp.mkdtemp(p.join(os.tmpdir(), 'kfp-git-'));
+    const sha = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
+    await fsp.mkdir(p.join(dir, '.git/refs/heads'), { recursive: true });
+    await fsp.writeFile(p.join(dir, '.git/HEAD'), 'ref: refs/heads/main\n');
+    await fsp.writeFile(p.join(dir, '.git/refs/heads/main'), `${sha}\n`);
+    // A hostile `git` in the folder (as on Windows, where the current folder is searched first) is never run.
+    await fsp.writeFile(p.join(dir, 'git'), '#!/bin/sh\ntouch ran\n', { mode: 0o755 });
+    await fsp.mkdir(p.join(dir, 'pipelines'));
+    assert.equal(await gitShortSha(p.join(dir, 'pipelines')), 'a1b2c3d');
+    await fsp.rm(p.join(dir, '.git/refs/heads/main'));
+    await fsp.writeFile(p.join(dir, '.git/packed-refs'), `# pack-refs with: peeled\n${sha.replace('a1', 'ff')} refs/heads/main\n`);
+    assert.equal(await gitShortSha(dir), 'ffb2c3d');
+    await fsp.writeFile(p.join(dir, '.git/HEAD'), `${sha}\n`);
+    assert.equal(await gitShortSha(dir), 'a1b2c3d');
+    const wt = await fsp.mkdtemp(p.join(os.tmpdir(), 'kfp-wt-'));
+    await fsp.mkdir(p.join(dir, '.git/worktrees/w'), { recursive: true });
+    await fsp.writeFile(p.join(dir, '.git/worktrees/w/HEAD'), 'ref: refs/heads/main\n');
+    await fsp.writeFile(p.join(dir, '.git/worktrees/w/commondir'), '../..\n');
+    await fsp.writeFile(p.join(wt, '.git'), `gitdir: ${p.join(dir, '.git/worktrees/w')}\n`);
+    assert.equal(await gitShortSha(wt), 'ffb2c3d');
+    assert.equal(await gitShortSha(os.tmpdir()), undefined);
+    await assert.rejects(fsp.stat(p.join(dir, 'ran')), 'the planted git did not run');
+  });
+});
