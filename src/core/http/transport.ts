@@ -106,11 +106,15 @@ export class NodeTransport implements HttpTransport {
     try {
       const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
         const body = typeof req.body === 'string' ? Buffer.from(req.body) : req.body;
+        const secure = req.url.protocol === 'https:';
         const r = mod.request(req.url, {
           method: req.method,
           headers: { ...(req.headers ?? {}), ...(body ? { 'content-length': String(body.length) } : {}) },
           agent,
           signal: controller.signal,
+          // The target's TLS settings go with the request too: behind a proxy the agent's own options are the
+          // proxy connection's, and https-proxy-agent takes the target's from the request (its connect(req, opts)).
+          ...(secure ? { ca: this.tls.ca ? [...tls.rootCertificates, this.tls.ca] : undefined, rejectUnauthorized: this.tls.rejectUnauthorized !== false } : {}),
         }, resolve);
         r.on('error', reject);
         if (body) r.write(body);
