@@ -18,6 +18,9 @@ export const config = {
   pollIntervalMs(): number {
     return Math.max(1, vscode.workspace.getConfiguration(SECTION).get<number>('explorer.pollInterval', 5)) * 1000;
   },
+  maxResponseBytes(): number {
+    return Math.max(1, vscode.workspace.getConfiguration(SECTION).get<number>('maxResponseSize', 256)) * 1024 * 1024;
+  },
   requestTimeoutMs(): number {
     return Math.max(1, vscode.workspace.getConfiguration(SECTION).get<number>('requestTimeout', 30)) * 1000;
   },

@@ -89,6 +89,8 @@ export interface ClientDeps {
   trusted?: boolean;
   transport?: HttpTransport;
   timeoutMs?: number;
+  /** Largest answer read in one request. */
+  maxResponseBytes?: number;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -122,5 +124,6 @@ export async function clientFor(e: EndpointConfig, deps: ClientDeps = {}): Promi
     transport,
     namespace: e.namespace,
     timeoutMs: deps.timeoutMs,
+    maxResponseBytes: deps.maxResponseBytes,
   });
 }

@@ -20,7 +20,7 @@ export class EndpointManager implements vscode.Disposable {
 
   constructor(private readonly secrets: vscode.SecretStorage) {
     this.disposables.push(vscode.workspace.onDidChangeConfiguration((e) => {
-      if (config.affects(e, 'endpoints') || config.affects(e, 'activeEndpoint') || config.affects(e, 'requestTimeout')) this.reset();
+      if (config.affects(e, 'endpoints') || config.affects(e, 'activeEndpoint') || config.affects(e, 'requestTimeout') || config.affects(e, 'maxResponseSize')) this.reset();
     }));
     this.disposables.push(secrets.onDidChange((e) => { if (e.key === this.secretKey(this.clientFor ?? '')) this.reset(); }));
     this.disposables.push(vscode.workspace.onDidGrantWorkspaceTrust(() => this.reset()));
@@ -63,6 +63,7 @@ export class EndpointManager implements vscode.Disposable {
       secret: this.needsSecret(e) ? await this.getSecret(e.name) : undefined,
       trusted: vscode.workspace.isTrusted,
       timeoutMs: config.requestTimeoutMs(),
+      maxResponseBytes: config.maxResponseBytes(),
     });
   }
 

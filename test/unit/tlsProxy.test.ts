@@ -68,3 +68,33 @@ describe('TLS options behind a proxy', () => {
     lax.dispose();
   });
 });
+
+describe('answers too large to hold', () => {
+  it('refuses a list larger than the limit with a message naming the setting, without holding it', async () => {
+    const { KfpClient } = await import('../../src/core/kfp/client.js');
+    // A server that streams a 300 MB JSON list (no length declared), and one that declares it.
+    const chunk = Buffer.alloc(1024 * 1024, 0x20);
+    let sent = 0;
+    const srv = http.createServer((q, r) => {
+      if (q.url?.includes('declared')) { r.writeHead(200, { 'content-type': 'application/json', 'content-length': String(700 * 1024 * 1024) }); r.write('{"runs":['); return; }
+      r.writeHead(200, { 'content-type': 'application/json' });
+      r.write('{"runs":[');
+      const pump = () => { while (sent < 300) { sent++; if (!r.write(chunk)) { r.once('drain', pump); return; } } r.end(']}'); };
+      r.on('close', () => { sent = 1e9; });
+      pump();
+    });
+    await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
+    const url = `http://127.0.0.1:${(srv.address() as net.AddressInfo).port}`;
+    try {
+      global.gc?.();
+      const before = process.memoryUsage().rss;
+      const c = new KfpClient({ baseUrl: url, maxResponseBytes: 64 * 1024 * 1024 });
+      await assert.rejects(c.listRuns({}), /List runs: the server's answer is larger than 64 MiB, so it was not read \(setting kfp\.maxResponseSize\)/);
+      const grew = (process.memoryUsage().rss - before) / 1048576;
+      console.log(`      (a 300 MB list refused at 64 MiB: the process grew by ${grew.toFixed(0)} MiB)`);
+      assert.ok(grew < 200, `grew ${grew} MiB`);
+      const d = new KfpClient({ baseUrl: `${url}/declared`, maxResponseBytes: 64 * 1024 * 1024 });
+      await assert.rejects(d.listRuns({}), /larger than 64 MiB/);
+    } finally { srv.close(); }
+  });
+});

@@ -23,6 +23,10 @@ export interface HttpRequest {
   body?: Buffer | string;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** Refuse an answer larger than this (read whole by request()). */
+  maxBytes?: number;
+  /** What the request is for, in messages (e.g. "List runs"). */
+  what?: string;
 }
 
 export interface HttpResponse {
@@ -75,7 +79,18 @@ export class NodeTransport implements HttpTransport {
     const chunks: Buffer[] = [];
     let status = 0;
     let headers: http.IncomingHttpHeaders = {};
-    for await (const chunk of this.open(req, (s, h) => { status = s; headers = h; })) chunks.push(chunk);
+    let size = 0;
+    const max = req.maxBytes ?? Infinity;
+    const tooBig = () => new KfpError(`${req.what ?? `${req.method} ${req.url.pathname}`}: the server's answer is larger than ${(max / 1048576).toFixed(0)} MiB, so it was not read (setting kfp.maxResponseSize).`, 'malformed');
+    for await (const chunk of this.open(req, (s, h) => {
+      status = s; headers = h;
+      // A declared length over the limit is refused before any of the body is read.
+      if (Number(h['content-length'] ?? 0) > max) throw tooBig();
+    })) {
+      size += chunk.length;
+      if (size > max) throw tooBig();
+      chunks.push(chunk);
+    }
     return { status, headers, body: Buffer.concat(chunks) };
   }
 
@@ -120,7 +135,7 @@ export class NodeTransport implements HttpTransport {
         if (body) r.write(body);
         r.end();
       });
-      onHead(res.statusCode ?? 0, res.headers);
+      try { onHead(res.statusCode ?? 0, res.headers); } catch (e) { res.destroy(); throw e; }
       try {
         for await (const chunk of res) yield chunk as Buffer;
       } finally {

@@ -23,10 +23,13 @@ export interface KfpClientOptions {
   /** Multi-user profile namespace, sent where the API takes one. */
   namespace?: string;
   timeoutMs?: number;
+  /** Largest answer read in one request (default 256 MiB). */
+  maxResponseBytes?: number;
   userAgent?: string;
 }
 
 export const MAX_PAGE_SIZE = 200;
+export const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
 export const MAX_UPLOAD_BYTES = 32 * 1024 * 1024;
 
 type Query = Record<string, string | number | boolean | undefined>;
@@ -124,6 +127,7 @@ export class KfpClient {
     try {
       res = await this.transport.request({
         method, url: this.url(path, o.query, o.fromRoot), headers, body, signal: o.signal, timeoutMs: this.timeoutMs,
+        maxBytes: this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, what: o.what,
       });
     } catch (e) {
       if (e instanceof KfpError) throw redactError(e, secrets);

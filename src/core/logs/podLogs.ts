@@ -97,8 +97,10 @@ export async function* kubernetesLog(conn: K8sConnection, t: LogTarget, signal?:
 async function* streamGet(url: URL, conn: K8sConnection, signal?: AbortSignal): AsyncGenerator<Buffer> {
   const mod = url.protocol === 'https:' ? https : http;
   const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-    const req = mod.request(url, { method: 'GET', headers: { ...conn.headers, accept: 'text/plain' }, ca: conn.ca, cert: conn.cert, key: conn.key, rejectUnauthorized: conn.rejectUnauthorized !== false, signal }, resolve);
-    req.on('error', (e) => reject(signal?.aborted ? new KfpError('cancelled', 'cancelled') : new KfpError(`Kubernetes API: ${e.message}`, 'network')));
+    // The answer must start within 30 s; a followed log may then stream for as long as the step runs.
+    const headerTimer = setTimeout(() => req.destroy(new Error(`no answer within 30 s from ${url.origin}`)), 30_000);
+    const req = mod.request(url, { method: 'GET', headers: { ...conn.headers, accept: 'text/plain' }, ca: conn.ca, cert: conn.cert, key: conn.key, rejectUnauthorized: conn.rejectUnauthorized !== false, signal }, (r) => { clearTimeout(headerTimer); resolve(r); });
+    req.on('error', (e) => { clearTimeout(headerTimer); reject(signal?.aborted ? new KfpError('cancelled', 'cancelled') : new KfpError(`Kubernetes API: ${e.message}`, 'network')); });
     req.end();
   });
   if (res.statusCode !== 200) {
@@ -190,10 +192,28 @@ export async function* podLog(src: LogSources, t: LogTarget, signal?: AbortSigna
 }
 
 /** The Argo Workflow of a run, found by its label pipeline/runid through the Kubernetes API (undefined when there is none). */
-export async function workflowOfRun(conn: K8sConnection, namespace: string, runId: string, signal?: AbortSignal): Promise<Record<string, unknown> | undefined> {
+export async function workflowOfRun(conn: K8sConnection, namespace: string, runId: string, signal?: AbortSignal, o: { timeoutMs?: number; maxBytes?: number } = {}): Promise<Record<string, unknown> | undefined> {
   const url = new URL(`${conn.server}/apis/argoproj.io/v1alpha1/namespaces/${encodeURIComponent(namespace)}/workflows?labelSelector=${encodeURIComponent(`pipeline/runid=${runId}`)}`);
-  let text = '';
-  for await (const c of streamGet(url, conn, signal)) text += c.toString('utf8');
-  const list = JSON.parse(text) as { items?: Array<Record<string, unknown>> };
-  return list.items?.[0];
+  // Every Kubernetes call has a deadline and a size limit, and still stops when the caller cancels.
+  const timeoutMs = o.timeoutMs ?? 30_000;
+  const max = o.maxBytes ?? 256 * 1024 * 1024;
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const both = signal ? AbortSignal.any([signal, deadline]) : deadline;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const c of streamGet(url, conn, both)) {
+      size += c.length;
+      if (size > max) throw new KfpError(`Kubernetes API: the run's Workflow is larger than ${(max / 1048576).toFixed(0)} MiB; it was not read.`, 'malformed');
+      chunks.push(c);
+    }
+  } catch (e) {
+    if (deadline.aborted && !signal?.aborted) throw new KfpError(`Kubernetes API: no answer within ${Math.round(timeoutMs / 1000)} s (${conn.server})`, 'timeout');
+    throw e;
+  }
+  let list: { items?: unknown };
+  try { list = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { items?: unknown }; } catch { throw new KfpError('Kubernetes API: the workflow list is not JSON', 'malformed'); }
+  if (!list || typeof list !== 'object' || (list.items !== undefined && !Array.isArray(list.items))) throw new KfpError('Kubernetes API: the workflow list has no "items" list', 'malformed');
+  const first = (list.items as unknown[] | undefined)?.[0];
+  return first && typeof first === 'object' ? first as Record<string, unknown> : undefined;
 }
