@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildGraph, GraphNode } from '../../src/core/graph/model';
+import { buildGraph, GraphNode, GraphTooLargeError } from '../../src/core/graph/model';
 import { viewGraph } from '../../src/core/runView/viewModel';
 import { parsePipelineText } from '../../src/core/pipeline/spec';
 import type { JsonObject } from '../../src/core/kfp/types';
@@ -64,5 +64,37 @@ describe('step inputs and outputs', () => {
     assert.deepEqual(hello.inputs, ['name ← pipeline parameter recipient = "kfp"']);
     assert.deepEqual(hello.outputs, ['Output: STRING']);
     assert.deepEqual(shout.inputs, ['text ← output Output of say-hello']);
+  });
+});
+
+describe('specs that would never end', () => {
+  const selfCalling = [
+    'pipelineInfo: {name: loop-forever}', 'schemaVersion: 2.1.0',
+    'root: {dag: {tasks: {a: {componentRef: {name: comp-a}, taskInfo: {name: a}}}}}',
+    'components:', '  comp-a: {dag: {tasks: {x: {componentRef: {name: comp-b}, taskInfo: {name: x}}, y: {componentRef: {name: comp-b}, taskInfo: {name: y}}}}}',
+    '  comp-b: {dag: {tasks: {z: {componentRef: {name: comp-a}, taskInfo: {name: z}}}}}',
+    'deploymentSpec: {executors: {}}',
+  ].join('\n');
+
+  it('validation says a component calls itself, at the reference', () => {
+    const p = parsePipelineText(selfCalling);
+    const m = p.problems.find((x) => /calls itself/.test(x.message));
+    assert.ok(m, JSON.stringify(p.problems));
+    assert.match(m.message, /"comp-a" calls itself \(comp-a → comp-b → comp-a\)/);
+    assert.equal(m.start.line, 5);
+  });
+
+  it('the graph builder draws a recursive component once, and stops at a step limit on exponential specs', () => {
+    const t0 = Date.now();
+    const g = buildGraph(parsePipelineText(selfCalling).spec!);
+    assert.ok(Date.now() - t0 < 1000);
+    assert.equal(g.byId.get('root/a/x/z')?.recursive, true);
+    // Thirty levels of a component used twice: 2^30 steps if expanded.
+    const comps: Record<string, unknown> = { 'comp-leaf': { executorLabel: 'e' } };
+    for (let i = 0; i < 30; i++) comps[`comp-${i}`] = { dag: { tasks: { l: { componentRef: { name: i === 29 ? 'comp-leaf' : `comp-${i + 1}` } }, r: { componentRef: { name: i === 29 ? 'comp-leaf' : `comp-${i + 1}` } } } } };
+    const wide = { pipelineInfo: { name: 'w' }, root: { dag: { tasks: { t: { componentRef: { name: 'comp-0' } } } } }, components: comps, deploymentSpec: { executors: { e: { container: { image: 'x' } } } } } as unknown as JsonObject;
+    const t1 = Date.now();
+    assert.throws(() => buildGraph(wide, 50_000), GraphTooLargeError);
+    assert.ok(Date.now() - t1 < 2000, `${Date.now() - t1} ms`);
   });
 });

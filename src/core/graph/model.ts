@@ -32,6 +32,8 @@ export interface GraphNode {
   cachingEnabled?: boolean;
   /** Where each input comes from: a pipeline parameter, another task's output, a constant. */
   inputs?: Array<{ name: string; from: string; parameter?: string }>;
+  /** The component contains itself: it is drawn once, not expanded again. */
+  recursive?: boolean;
   /** Output parameters and artifacts of the component, with their types. */
   outputs?: Array<{ name: string; type: string }>;
 }
@@ -73,7 +75,12 @@ export function isIrSpec(spec: JsonObject | undefined): boolean {
   return Boolean(s && typeof s.root === 'object' && s.root !== null);
 }
 
-export function buildGraph(specIn: JsonObject): PipelineGraph {
+/** The most nodes a graph is built with: past it (a hostile or broken spec) building stops with a message. */
+export const MAX_GRAPH_NODES = 200_000;
+
+export class GraphTooLargeError extends Error {}
+
+export function buildGraph(specIn: JsonObject, maxNodes = MAX_GRAPH_NODES): PipelineGraph {
   const spec = unwrapSpec(specIn) ?? {};
   const components = (spec.components ?? {}) as Record<string, Component>;
   const executors = ((spec.deploymentSpec as JsonObject | undefined)?.executors ?? {}) as Record<string, { container?: { image?: string }; importer?: unknown }>;
@@ -83,6 +90,8 @@ export function buildGraph(specIn: JsonObject): PipelineGraph {
   const root: GraphNode = { id: 'root', key: 'root', name: String((spec.pipelineInfo as JsonObject | undefined)?.name ?? 'pipeline'), kind: 'dag', componentRef: 'root' };
   byId.set(root.id, root);
 
+  // Components being expanded on the way here: a component inside itself is not expanded again.
+  const expanding = new Set<string>(['root']);
   const fill = (group: GraphNode, comp: Component, depth: number) => {
     const tasks = comp.dag?.tasks ?? {};
     group.children = [];
@@ -130,7 +139,7 @@ export function buildGraph(specIn: JsonObject): PipelineGraph {
       }
       group.children.push(node);
       byId.set(node.id, node);
-      taskCount++;
+      if (++taskCount > maxNodes) throw new GraphTooLargeError(`The pipeline expands to more than ${maxNodes.toLocaleString('en-US')} steps; the graph is not drawn.`);
       // Edges: explicit dependencies and data dependencies, de-duplicated.
       const producers = new Set<string>(t.dependentTasks ?? []);
       for (const p of Object.values(t.inputs?.parameters ?? {})) { const x = p.taskOutputParameter?.producerTask ?? p.taskFinalStatus?.producerTask; if (x) producers.add(x); }
@@ -140,7 +149,11 @@ export function buildGraph(specIn: JsonObject): PipelineGraph {
         const k = `${from}->${key}`;
         if (!seen.has(k)) { seen.add(k); group.edges.push([from, key]); }
       }
-      if (c.dag && depth < 50) fill(node, c, depth + 1);
+      if (c.dag && depth < 50) {
+        if (expanding.has(ref)) { node.recursive = true; continue; }
+        expanding.add(ref);
+        try { fill(node, c, depth + 1); } finally { expanding.delete(ref); }
+      }
     }
   };
   fill(root, rootComp, 0);

@@ -127,6 +127,31 @@ export function parsePipelineText(text: string): ParsedPipeline {
       checkComponent(p.value, cname);
     }
   }
+  // A component that reaches itself through its tasks would make the graph (and the server's compiled workflow) infinite.
+  if (isMap(components)) {
+    const refsOf = new Map<string, Array<{ ref: string; node: YamlNode }>>();
+    const collect = (c: unknown, name: string) => {
+      const tasks = get(get(c, 'dag'), 'tasks');
+      const refs: Array<{ ref: string; node: YamlNode }> = [];
+      if (isMap(tasks)) for (const p of tasks.items) { const r = get(get(p.value, 'componentRef'), 'name'); if (isScalar(r)) refs.push({ ref: String(r.value), node: r }); }
+      refsOf.set(name, refs);
+    };
+    collect(rootComponent, 'root');
+    for (const p of components.items) collect(p.value, String(isScalar(p.key) ? p.key.value : ''));
+    const state = new Map<string, 1 | 2>();
+    const reported = new Set<string>();
+    const visit = (name: string, path: string[]) => {
+      state.set(name, 1);
+      for (const { ref, node } of refsOf.get(name) ?? []) {
+        if (state.get(ref) === 1) {
+          const cycle = [...path.slice(path.indexOf(ref)), ref];
+          if (!reported.has(ref)) { reported.add(ref); at(node, `Component "${ref}" calls itself (${cycle.join(' → ')}): the graph would never end. A pipeline cannot be recursive.`); }
+        } else if (!state.has(ref)) visit(ref, [...path, ref]);
+      }
+      state.set(name, 2);
+    };
+    visit('root', ['root']);
+  }
   const params = get(get(rootComponent, 'inputDefinitions'), 'parameters');
   if (isMap(params)) {
     for (const p of params.items) {
