@@ -85,3 +85,27 @@ describe('the commit of a workspace, without running git', () => {
     await assert.rejects(fsp.stat(p.join(dir, 'ran')), 'the planted git did not run');
   });
 });
+
+describe('answers of the wrong shape', () => {
+  it('name the field that is wrong, drop null items, survive deep nesting', async () => {
+    const emu = new KfpEmulator({ seed: 'samples' });
+    const c = new KfpClient({ baseUrl: await emu.start() });
+    try {
+      await c.connect();
+      const cases: Array<[string, string, RegExp]> = [
+        ['null', 'null', /List runs: the server's answer is null, not a JSON object/],
+        ['a string list', '{"runs": "none"}', /List runs: "runs" in the server's answer is a string, not a list/],
+        ['a bare list', '[]', /answer is a list, not a JSON object/],
+      ];
+      for (const [what, body, re] of cases) {
+        emu.addFault({ match: 'GET /apis/v2beta1/runs', status: 200, body, count: 1 });
+        await assert.rejects(c.listRuns({}), re, what);
+      }
+      // JSON nested 200,000 deep: read without a crash, and a list of lists holds no run.
+      emu.addFault({ match: 'GET /apis/v2beta1/runs', status: 200, body: `{"runs": [${'['.repeat(200_000)}${']'.repeat(200_000)}]}`, count: 1 });
+      assert.deepEqual((await c.listRuns({})).items, []);
+      emu.addFault({ match: 'GET /apis/v2beta1/runs', status: 200, body: '{"runs": [null, {"run_id": "r1", "display_name": "ok"}, 3]}', count: 1 });
+      assert.deepEqual((await c.listRuns({})).items.map((r) => r.run_id), ['r1']);
+    } finally { await emu.stop(); }
+  });
+});

@@ -150,12 +150,19 @@ export class KfpClient {
     const res = await this.send(method, path, o);
     const text = res.body.toString('utf8');
     if (!text.trim()) return {} as T;
+    let parsed: unknown;
     try {
-      return JSON.parse(text) as T;
-    } catch {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      if (e instanceof RangeError) throw new KfpError(`${o.what}: the server's answer is nested too deeply to read`, 'malformed');
       const ct = String(res.headers['content-type'] ?? '');
       throw new KfpError(`${o.what}: the server's answer is not JSON (${ct || 'no content type'}): ${text.slice(0, 120)}`, 'malformed');
     }
+    // Every KFP answer is a JSON object; anything else (null, a list, a string) is named rather than failing later.
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new KfpError(`${o.what}: the server's answer is ${parsed === null ? 'null' : Array.isArray(parsed) ? 'a list' : `a ${typeof parsed}`}, not a JSON object`, 'malformed');
+    }
+    return parsed as T;
   }
 
   /**
@@ -250,10 +257,10 @@ export class KfpClient {
   async listPipelines(o: ListOptions = {}, signal?: AbortSignal): Promise<Page<Pipeline>> {
     if (this.v1) {
       const r = await this.call<{ pipelines?: v1.V1Pipeline[]; next_page_token?: string; total_size?: number }>('GET', 'apis/v1beta1/pipelines', { query: this.listQuery(o), signal, what: 'List pipelines' });
-      return { items: (r.pipelines ?? []).map(v1.fromV1Pipeline), nextPageToken: r.next_page_token || undefined, totalSize: r.total_size };
+      return { items: listField<v1.V1Pipeline>(r, 'pipelines', 'List pipelines').map(v1.fromV1Pipeline), nextPageToken: r.next_page_token || undefined, totalSize: r.total_size };
     }
     const r = await this.call<{ pipelines?: Pipeline[]; next_page_token?: string; total_size?: number }>('GET', 'apis/v2beta1/pipelines', { query: this.listQuery(o), signal, what: 'List pipelines' });
-    return { items: r.pipelines ?? [], nextPageToken: r.next_page_token || undefined, totalSize: r.total_size };
+    return { items: listField<Pipeline>(r, 'pipelines', 'List pipelines'), nextPageToken: r.next_page_token || undefined, totalSize: r.total_size };
   }
 
   async getPipeline(id: string, signal?: AbortSignal): Promise<Pipeline> {
@@ -289,10 +296,10 @@ export class KfpClient {
     if (this.v1) {
       const q = { ...this.listQuery(o, false), 'resource_key.type': 'PIPELINE', 'resource_key.id': pipelineId };
       const r = await this.call<{ versions?: v1.V1PipelineVersion[]; next_page_token?: string; total_size?: number }>('GET', 'apis/v1beta1/pipeline_versions', { query: q, signal, what: 'List pipeline versions' });
-      return { items: (r.versions ?? []).map((v) => ({ ...v1.fromV1Version(v), pipeline_id: pipelineId })), nextPageToken: r.next_page_token || undefined, totalSize: r.total_size };
+      return { items: listField<v1.V1PipelineVersion>(r, 'versions', 'List pipeline versions').map((v) => ({ ...v1.fromV1Version(v), pipeline_id: pipelineId })), nextPageToken: r.next_page_token || undefined, totalSize: r.total_size };
     }
     const r = await this.call<{ pipeline_versions?: PipelineVersion[]; next_page_token?: string; total_size?: number }>('GET', `apis/v2beta1/pipelines/${enc(pipelineId)}/versions`, { query: this.listQuery(o, false), signal, what: 'List pipeline versions' });
-    return { items: r.pipeline_versions ?? [], nextPageToken: r.next_page_token || undefined, totalSize: r.total_size };
+    return { items: listField<PipelineVersion>(r, 'pipeline_versions', 'List pipeline versions'), nextPageToken: r.next_page_token || undefined, totalSize: r.total_size };
   }
 
   async getPipelineVersion(pipelineId: string, versionId: string, signal?: AbortSignal): Promise<PipelineVersion> {
@@ -357,10 +364,10 @@ export class KfpClient {
   async listExperiments(o: ListOptions = {}, signal?: AbortSignal): Promise<Page<Experiment>> {
     if (this.v1) {
       const r = await this.call<{ experiments?: v1.V1Experiment[]; next_page_token?: string; total_size?: number }>('GET', 'apis/v1beta1/experiments', { query: this.listQuery(o), signal, what: 'List experiments' });
-      return { items: (r.experiments ?? []).map(v1.fromV1Experiment), nextPageToken: r.next_page_token || undefined, totalSize: r.total_size };
+      return { items: listField<v1.V1Experiment>(r, 'experiments', 'List experiments').map(v1.fromV1Experiment), nextPageToken: r.next_page_token || undefined, totalSize: r.total_size };
     }
     const r = await this.call<{ experiments?: Experiment[]; next_page_token?: string; total_size?: number }>('GET', 'apis/v2beta1/experiments', { query: this.listQuery(o), signal, what: 'List experiments' });
-    return { items: r.experiments ?? [], nextPageToken: r.next_page_token || undefined, totalSize: r.total_size };
+    return { items: listField<Experiment>(r, 'experiments', 'List experiments'), nextPageToken: r.next_page_token || undefined, totalSize: r.total_size };
   }
 
   async getExperiment(id: string, signal?: AbortSignal): Promise<Experiment> {
@@ -398,12 +405,12 @@ export class KfpClient {
       const q = this.listQuery(o, !o.experimentId);
       if (o.experimentId) { q['resource_reference_key.type'] = 'EXPERIMENT'; q['resource_reference_key.id'] = o.experimentId; }
       const r = await this.call<{ runs?: v1.V1Run[]; next_page_token?: string; total_size?: number }>('GET', 'apis/v1beta1/runs', { query: q, signal, what: 'List runs' });
-      return { items: (r.runs ?? []).map((x) => v1.fromV1Run(x)), nextPageToken: r.next_page_token || undefined, totalSize: r.total_size };
+      return { items: listField<v1.V1Run>(r, 'runs', 'List runs').map((x) => v1.fromV1Run(x)), nextPageToken: r.next_page_token || undefined, totalSize: r.total_size };
     }
     const q = this.listQuery(o, true);
     if (o.experimentId) q.experiment_id = o.experimentId;
     const r = await this.call<{ runs?: Run[]; next_page_token?: string; total_size?: number }>('GET', 'apis/v2beta1/runs', { query: q, signal, what: 'List runs' });
-    return { items: r.runs ?? [], nextPageToken: r.next_page_token || undefined, totalSize: r.total_size };
+    return { items: listField<Run>(r, 'runs', 'List runs'), nextPageToken: r.next_page_token || undefined, totalSize: r.total_size };
   }
 
   async getRun(id: string, signal?: AbortSignal): Promise<Run> {
@@ -480,13 +487,13 @@ export class KfpClient {
       const q = this.listQuery(o, !o.experimentId);
       if (o.experimentId) { q['resource_reference_key.type'] = 'EXPERIMENT'; q['resource_reference_key.id'] = o.experimentId; }
       const r = await this.call<{ jobs?: v1.V1Job[]; next_page_token?: string; total_size?: number }>('GET', 'apis/v1beta1/jobs', { query: q, signal, what: 'List recurring runs' });
-      return { items: (r.jobs ?? []).map(v1.fromV1Job), nextPageToken: r.next_page_token || undefined, totalSize: r.total_size };
+      return { items: listField<v1.V1Job>(r, 'jobs', 'List recurring runs').map(v1.fromV1Job), nextPageToken: r.next_page_token || undefined, totalSize: r.total_size };
     }
     const q = this.listQuery(o, true);
     if (o.experimentId) q.experiment_id = o.experimentId;
     // The list key is camelCase `recurringRuns` (the proto field is named so).
     const r = await this.call<{ recurringRuns?: RecurringRun[]; recurring_runs?: RecurringRun[]; next_page_token?: string; total_size?: number }>('GET', 'apis/v2beta1/recurringruns', { query: q, signal, what: 'List recurring runs' });
-    return { items: r.recurringRuns ?? r.recurring_runs ?? [], nextPageToken: r.next_page_token || undefined, totalSize: r.total_size };
+    return { items: r.recurringRuns !== undefined ? listField<RecurringRun>(r, 'recurringRuns', 'List recurring runs') : listField<RecurringRun>(r, 'recurring_runs', 'List recurring runs'), nextPageToken: r.next_page_token || undefined, totalSize: r.total_size };
   }
 
   async getRecurringRun(id: string, signal?: AbortSignal): Promise<RecurringRun> {
@@ -520,6 +527,14 @@ function enc(s: string): string {
 }
 
 export type { JsonObject, Filter };
+
+/** The list under `field` of an answer: a list of objects, or a malformed-answer error naming the field. Null items are dropped. */
+function listField<T>(r: unknown, field: string, what: string): T[] {
+  const v = (r as Record<string, unknown>)[field];
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw new KfpError(`${what}: "${field}" in the server's answer is ${typeof v === 'string' ? 'a string' : `a ${typeof v}`}, not a list`, 'malformed');
+  return v.filter((x) => x !== null && typeof x === 'object' && !Array.isArray(x)) as T[];
+}
 
 /** The error with every credential value the request carried cut out of its texts (a gateway may echo headers back). */
 function redactError(e: KfpError, secrets: string[]): KfpError {
