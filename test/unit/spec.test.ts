@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parsePipelineText, pipelineParameters, specForRun, parseParameterValue } from '../../src/core/pipeline/spec';
 import { sharedDir } from '../emulator/openapi';
+import type { JsonObject } from '../../src/core/kfp/types';
 
 const FIX = path.resolve(__dirname, '../../../test/fixtures/pipelines');
 
@@ -80,5 +81,25 @@ describe('compiled pipeline files', () => {
     assert.deepEqual(parseParameterValue('LIST', '[1, "a"]'), [1, 'a']);
     assert.throws(() => parseParameterValue('STRUCT', '[1]'), /mapping/);
     assert.equal(parseParameterValue('STRING', ' keep spaces '), ' keep spaces ');
+  });
+});
+
+describe('YAML as the KFP SDK (PyYAML) writes it', () => {
+  it('reads long quoted strings folded at the indentation of the list\'s dash, as PyYAML and the backend do, and leaves block scalars alone', () => {
+    const text = [
+      '# PIPELINE DEFINITION', 'components:', '  comp-a:', '    executorLabel: exec-a',
+      'deploymentSpec:', '  executors:', '    exec-a:', '      container:', '        args:', '        - --executor_input',
+      '        - "this is a long string that PyYAML folds over', '        several lines at the dash\'s indentation"',
+      "        - 'a single-quoted one that it''s also folding", "        here'",
+      '        command:', '        - sh', '        - -c', '        - |', '          echo "not closed here', '          exit 0',
+      '        image: python:3.11',
+      'pipelineInfo:', '  name: folded', 'root:', '  dag:', '    tasks:', '      a:', '        componentRef:', '          name: comp-a', '        taskInfo:', '          name: a',
+      'schemaVersion: 2.1.0', 'sdkVersion: kfp-2.14.0', '',
+    ].join('\n');
+    const p = parsePipelineText(text);
+    assert.deepEqual(p.problems, []);
+    const c = ((p.spec!.deploymentSpec as JsonObject).executors as Record<string, { container: { args: string[]; command: string[] } }>)['exec-a'].container;
+    assert.deepEqual(c.args, ['--executor_input', 'this is a long string that PyYAML folds over several lines at the dash\'s indentation', 'a single-quoted one that it\'s also folding here']);
+    assert.equal(c.command[2], 'echo "not closed here\nexit 0\n');
   });
 });

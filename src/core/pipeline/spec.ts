@@ -48,6 +48,18 @@ export function parsePipelineText(text: string): ParsedPipeline {
   let docs: Document.Parsed[];
   try {
     docs = parseAllDocuments(text, { lineCounter: lc, uniqueKeys: true }) as Document.Parsed[];
+    // PyYAML (the KFP SDK) folds long quoted strings with continuation lines at the indentation of a list's dash,
+    // which PyYAML and the backend's yaml.v3 read and a strict YAML 1.2 parser does not. Re-indenting those lines
+    // changes no value (leading spaces of a folded line are dropped), so the file is read as the server reads it.
+    const failed = (Array.isArray(docs) ? docs : [docs]).some((d) => d.errors.length);
+    if (failed) {
+      const fixed = reindentFoldedQuotes(text);
+      if (fixed !== text) {
+        const lc2 = new LineCounter();
+        const again = parseAllDocuments(fixed, { lineCounter: lc2, uniqueKeys: true }) as Document.Parsed[];
+        if (!(Array.isArray(again) ? again : [again]).some((d) => d.errors.length)) { docs = again; Object.assign(lc, lc2); }
+      }
+    }
   } catch (e) {
     problems.push({ message: `Not YAML: ${(e as Error).message}`, severity: 'error', start: { line: 0, character: 0 }, end: { line: 0, character: 0 } });
     return { kind: 'unknown', problems };
@@ -230,4 +242,51 @@ export function parseParameterValue(type: ParameterType, text: string): JsonValu
 export function formatParameterValue(v: JsonValue | undefined): string {
   if (v === undefined || v === null) return '';
   return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/**
+ * Indents the continuation lines of multi-line quoted scalars that sit at (or
+ * left of) the indentation of the sequence entry or key that opened them, as
+ * PyYAML writes them. Only those lines change, and only their leading spaces.
+ */
+export function reindentFoldedQuotes(text: string): string {
+  const lines = text.split('\n');
+  let open: { quote: string; indent: number } | undefined;
+  // The index just past the closing quote of a scalar that starts at `from`, or -1 when it runs past the line.
+  const closeAt = (line: string, from: number, quote: string): number => {
+    for (let i = from; i < line.length; i++) {
+      const ch = line[i];
+      if (quote === '"' && ch === '\\') { i++; continue; }
+      if (ch === quote) {
+        if (quote === "'" && line[i + 1] === "'") { i++; continue; }
+        return i + 1;
+      }
+    }
+    return -1;
+  };
+  let block: number | undefined; // indentation of the key or dash that opened a block scalar (| or >): its lines are text
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n];
+    if (block !== undefined) {
+      if (!line.trim() || /^ */.exec(line)![0].length > block) continue;
+      block = undefined;
+    }
+    if (!open) {
+      const b = /^( *)(?:- +|(?:- +)?[^\s#'"][^#'"]*?: +)[|>][-+0-9]*\s*(#.*)?$/.exec(line);
+      if (b) { block = b[1].length; continue; }
+    }
+    if (open) {
+      const lead = /^ */.exec(line)![0].length;
+      const body = line.slice(lead);
+      if (body.length && lead < open.indent) lines[n] = ' '.repeat(open.indent) + body;
+      if (closeAt(lines[n], 0, open.quote) >= 0) open = undefined;
+      continue;
+    }
+    const m = /^( *)(?:- +)?(?:[^\s#'"][^#'"]*?: +)?(["'])/.exec(line);
+    if (!m) continue;
+    const start = m[0].length;
+    if (closeAt(line, start, m[2]) >= 0) continue;
+    open = { quote: m[2], indent: m[1].length + 2 };
+  }
+  return lines.join('\n');
 }
