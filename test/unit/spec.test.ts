@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { parsePipelineText, pipelineParameters, specForRun, parseParameterValue } from '../../src/core/pipeline/spec';
 import { sharedDir } from '../emulator/openapi';
@@ -101,5 +102,10 @@ describe('YAML as the KFP SDK (PyYAML) writes it', () => {
     const c = ((p.spec!.deploymentSpec as JsonObject).executors as Record<string, { container: { args: string[]; command: string[] } }>)['exec-a'].container;
     assert.deepEqual(c.args, ['--executor_input', 'this is a long string that PyYAML folds over several lines at the dash\'s indentation', 'a single-quoted one that it\'s also folding here']);
     assert.equal(c.command[2], 'echo "not closed here\nexit 0\n');
+    // The same values as PyYAML reads (the SDK's own library), where python3 has it.
+    let py: string | undefined;
+    try { py = execFileSync('python3', ['-c', 'import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin.read())))'], { input: text, encoding: 'utf8', stdio: ['pipe', 'pipe', 'ignore'] }); } catch { /* no PyYAML here */ }
+    if (py) assert.deepEqual(p.spec, JSON.parse(py));
+    else console.log('      (PyYAML is not installed: the comparison with it was skipped)');
   });
 });
