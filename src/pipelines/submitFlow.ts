@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import type { KfpClient } from '../core/kfp/client';
 import type { Experiment, JsonValue } from '../core/kfp/types';
 import { formatParameterValue, parseParameterValue, parsePipelineText, ParsedPipeline, pipelineParameters, PipelineParameter } from '../core/pipeline/spec';
-import { expandName, PartialSubmitError, SubmitMode, submitPipeline, uploadPipelineFile } from '../core/pipeline/submit';
+import { expandName, PartialSubmitError, SubmitMode, submitPipeline, UnknownOutcomeError, uploadPipelineFile } from '../core/pipeline/submit';
 import { scanPython } from '../core/python/scanner';
 import type { EndpointManager } from '../endpoints/endpointManager';
 import type { PipelineCompiler } from './compiler';
@@ -184,7 +184,7 @@ export class SubmitFlow {
     try {
       const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Starting ${pipelineName}…` }, () => submitPipeline(client, {
         parsed: p.parsed, fileName: path.basename(p.compiledFile), content: p.content, mode, pipelineName, versionName: names.version, runName: names.run,
-        experiment, parameters, description: args.description,
+        experiment, parameters, description: args.description, versionNameFromTemplate: args.versionName === undefined,
       }));
       log().info(`Started run ${result.run.run_id} (${names.run}) of ${pipelineName} in ${experiment.display_name}; created ${result.created.join(', ')}`);
       return {
@@ -193,9 +193,11 @@ export class SubmitFlow {
         pipeline: result.pipeline ? { pipeline_id: result.pipeline.pipeline_id, display_name: result.pipeline.display_name } : undefined,
         version: result.version ? { pipeline_version_id: result.version.pipeline_version_id, display_name: result.version.display_name } : undefined,
         experiment: { experiment_id: experiment.experiment_id, display_name: experiment.display_name },
+        foundAfterNoAnswer: result.foundAfterNoAnswer,
       };
     } catch (e) {
       if (e instanceof PartialSubmitError) return { ok: false, error: e.message, created: e.created, pipeline: e.pipeline?.pipeline_id, version: e.version?.pipeline_version_id };
+      if (e instanceof UnknownOutcomeError) return { ok: false, outcome: 'unknown', error: e.message, created: e.created };
       throw e;
     }
   }
@@ -206,11 +208,18 @@ export class SubmitFlow {
     if ('error' in started) return started.error;
     const { args, client, p, pipelineName } = started;
     const names = await this.names(p, pipelineName, args);
-    const r = await uploadPipelineFile(client, { fileName: path.basename(p.compiledFile), content: p.content, pipelineName, versionName: names.version, description: args.description });
+    let r: Awaited<ReturnType<typeof uploadPipelineFile>>;
+    try {
+      r = await uploadPipelineFile(client, { fileName: path.basename(p.compiledFile), content: p.content, pipelineName, versionName: names.version, description: args.description, versionNameFromTemplate: args.versionName === undefined });
+    } catch (e) {
+      if (e instanceof UnknownOutcomeError) return { ok: false, outcome: 'unknown', error: e.message };
+      throw e;
+    }
     return {
       ok: true, created: r.created, compiledFile: p.compiledFile,
       pipeline: { pipeline_id: r.pipeline.pipeline_id, display_name: r.pipeline.display_name },
       version: r.version ? { pipeline_version_id: r.version.pipeline_version_id, display_name: r.version.display_name } : undefined,
+      foundAfterNoAnswer: r.foundAfterNoAnswer,
     };
   }
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KfpClient } from '../../src/core/kfp/client';
 import { parsePipelineText } from '../../src/core/pipeline/spec';
-import { expandName, PartialSubmitError, submitPipeline, SubmitRequest } from '../../src/core/pipeline/submit';
+import { expandName, PartialSubmitError, submitPipeline, SubmitRequest, UnknownOutcomeError } from '../../src/core/pipeline/submit';
 import { KfpEmulator } from '../emulator/server';
 import { sharedDir } from '../emulator/openapi';
 
@@ -92,5 +92,44 @@ describe('submitting pipelines', () => {
     const d = new Date(2026, 10, 25, 9, 5, 7);
     assert.equal(expandName('${pipelineName}-${timestamp}-${gitShortSha}', { pipelineName: 'p', date: d, gitShortSha: 'abc1234' }), 'p-20261125-090507-abc1234');
     assert.equal(expandName('${pipelineName}-${date}-${gitShortSha}', { pipelineName: 'p', date: d }), 'p-20261125');
+  });
+});
+
+describe('names that clash and creates that get no answer', () => {
+  const hello = path.join(FIX, 'hello_pipeline.yaml');
+
+  it('a version name from the template gets a suffix when taken (Upload then Run in the same second); a name the user gave is explained', async () => {
+    const { emu, client } = await setup();
+    try {
+      const experiment = await client.createExperiment('exp');
+      const same = { versionName: 'hello-pipeline-20261126-101500', versionNameFromTemplate: true };
+      await submitPipeline(client, { ...request(hello, same), experiment }); // the pipeline, with its first version
+      const a = await submitPipeline(client, { ...request(hello, same), experiment });
+      const b = await submitPipeline(client, { ...request(hello, same), experiment });
+      assert.deepEqual([a.version?.display_name, b.version?.display_name], ['hello-pipeline-20261126-101500', 'hello-pipeline-20261126-101500-2']);
+      await assert.rejects(submitPipeline(client, { ...request(hello, { versionName: 'hello-pipeline-20261126-101500' }), experiment }), /has a version named "hello-pipeline-20261126-101500" already \(409\)\. Give another version name/);
+      assert.deepEqual(emu.violations, []);
+    } finally { await emu.stop(); }
+  });
+
+  it('a create whose answer never came is looked up: found, it is used and said; not found, the outcome is unknown, never "failed"', async () => {
+    const emu = new KfpEmulator({ seed: 'none' });
+    const client = new KfpClient({ baseUrl: await emu.start(), timeoutMs: 400 });
+    try {
+      await client.connect();
+      const experiment = await client.createExperiment('exp');
+      // The server is slow: the client gives up, the server still creates the pipeline (seen on real clusters 40 s later).
+      emu.addFault({ match: 'POST /apis/v2beta1/pipelines/upload$', latencyMs: 700, count: 1 });
+      const r = await submitPipeline(client, { ...request(hello), experiment, lookup: { tries: 5, delayMs: 300 } });
+      assert.deepEqual(r.foundAfterNoAnswer, ['pipeline']);
+      assert.deepEqual(r.created, ['pipeline', 'run']);
+      assert.equal(emu.pipelines.length, 1, 'nothing was created twice');
+      // The connection drops and nothing is created: the outcome is unknown, and the message says so.
+      emu.addFault({ match: 'POST /apis/v2beta1/runs$', drop: true, count: 1 });
+      const e = await submitPipeline(client, { ...request(hello, { mode: 'direct', runName: 'lost' }), experiment, lookup: { tries: 2, delayMs: 100 } }).catch((x: Error) => x);
+      assert.ok(e instanceof UnknownOutcomeError, String(e));
+      assert.match(e.message, /Starting the run "lost": no answer from the server .*; it may still have been created\. Refresh the explorer/);
+      assert.ok(!/failed/.test(e.message));
+    } finally { await emu.stop(); }
   });
 });
