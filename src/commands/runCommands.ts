@@ -30,6 +30,8 @@ export function registerRunCommands(s: Services, deps: RunPanelDeps, compiler: P
       id = typed.trim();
     }
     const panel = await RunPanel.open(deps, id);
+    // The panel stays open with the reason and a Retry button; the caller hears that the run could not be loaded.
+    if (panel.loadError) return { ok: false, runId: id, error: `Could not open run ${id}: ${panel.loadError}` };
     return { ok: true, runId: id, title: panel.panel.title };
   });
 
@@ -93,9 +95,16 @@ export function registerRunCommands(s: Services, deps: RunPanelDeps, compiler: P
     if (!a.runId || !a.nodeId) throw new UserError('Pass {runId, nodeId} (a step of the run view), and attempt (0, 1, …) for one attempt of a retried step.');
     if (a.attempt !== undefined && (!Number.isInteger(a.attempt) || a.attempt < 0)) throw new UserError('attempt must be a whole number from 0.');
     const uri = logUri(a.runId, a.nodeId, a.nodeId.split('/').pop() ?? 'step', a.attempt);
+    // Read first: a step with no log (cached, not started) or a log no source could give is said, not opened as if it were there.
+    const ready = await logFs.prepare(uri);
+    if (!ready.ok) {
+      if (ready.noLog) void vscode.window.showInformationMessage(ready.error);
+      else void vscode.window.showErrorMessage(`Could not read the log of ${a.nodeId}: ${ready.error}`, 'Retry').then((p) => { if (p) void vscode.commands.executeCommand('kfp.run.openLog', a); });
+      return { ok: false, error: ready.error, noLog: ready.noLog === true };
+    }
     // vscode.open rather than openTextDocument: logs over 50 MB are not handed to extensions, but the editor opens them.
     await vscode.commands.executeCommand('vscode.open', uri, { preview: false, viewColumn: vscode.ViewColumn.Beside });
-    return { ok: true, uri: uri.toString(), bytes: logFs.lastSize };
+    return { ok: true, uri: uri.toString(), bytes: ready.bytes };
   });
 
   register(s, 'kfp.run.stepOutputs', async (arg?: unknown) => {

@@ -28,8 +28,23 @@ export class LogFileSystem implements vscode.FileSystemProvider {
   private readonly emitter = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
   readonly onDidChangeFile = this.emitter.event;
   /** The last fetch, kept briefly so that stat and read do not fetch twice. */
-  private cache?: { key: string; data: Uint8Array; at: number };
+  private cache?: { key: string; data: Uint8Array; at: number; noLog?: string };
   lastSize = 0;
+
+  /**
+   * Reads the log (or artifact) before an editor opens it, so a command can say
+   * what happened: the size, why there is no log (a cached step, no pod), or why
+   * every source failed. The editor then opens from the cache.
+   */
+  async prepare(uri: vscode.Uri): Promise<{ ok: true; bytes: number } | { ok: false; error: string; noLog?: boolean }> {
+    try {
+      const data = await this.fetch(uri);
+      if (this.cache?.noLog) return { ok: false, error: this.cache.noLog, noLog: true };
+      return { ok: true, bytes: data.length };
+    } catch (e) {
+      return { ok: false, error: (e as Error).message };
+    }
+  }
 
   constructor(private readonly endpoints: EndpointManager) {}
 
@@ -56,7 +71,8 @@ export class LogFileSystem implements vscode.FileSystemProvider {
     const t = LogSession.target(this.endpoints, run, st, nodeId, attempt);
     const enc = new TextEncoder();
     let data: Uint8Array;
-    if ('message' in t) data = enc.encode(`# ${t.message}\n`);
+    let noLog: string | undefined;
+    if ('message' in t) { data = enc.encode(`# ${t.message}\n`); noLog = t.message; }
     else {
       const chunks: Uint8Array[] = [];
       let source = '';
@@ -68,7 +84,7 @@ export class LogFileSystem implements vscode.FileSystemProvider {
       let off = head.length;
       for (const c of chunks) { data.set(c, off); off += c.length; }
     }
-    this.cache = { key, data, at: Date.now() };
+    this.cache = { key, data, at: Date.now(), noLog };
     this.lastSize = data.length;
     return data;
   }

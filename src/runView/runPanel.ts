@@ -146,8 +146,12 @@ export class RunPanel implements vscode.Disposable {
     });
   }
 
+  /** Why the last load failed (undefined when it worked): commands report it instead of claiming success. */
+  loadError?: string;
+
   /** Fetches the run (or reads the static spec) and builds the graph. */
   async load(): Promise<void> {
+    this.loadError = undefined;
     try {
       if (this.staticSource) {
         this.graph = buildGraph(this.staticSource.spec);
@@ -163,6 +167,8 @@ export class RunPanel implements vscode.Disposable {
       if (this.ready) this.sendInit();
     } catch (e) {
       log().error(`Run view ${this.key}: ${errorText(e)}`);
+      this.loadError = errorText(e);
+      if (!this.graph) this.panel.title = this.staticSource ? `Graph: ${this.staticSource.title} (not drawn)` : `Run ${this.key} (not loaded)`;
       if (this.ready) this.post({ type: 'error', message: errorText(e) });
       else this.pendingError = errorText(e);
       // A panel restored before its endpoint is usable (settings still loading, signed out) tries again when the connection changes.

@@ -95,6 +95,8 @@ export interface RenderReport {
   rows?: Array<{ id: string; state: string; pod?: string; cached?: boolean; attempts?: number }>;
   /** The step outputs shown for the selected step: values and artifact URIs, or why there are none. */
   outputs?: { values: number; artifacts: string[]; info: string };
+  /** The error state's text, when one is shown. */
+  error?: string;
   /** The source line and the limits line as shown. */
   source?: string;
   limits?: string;

@@ -481,6 +481,7 @@ function report(ms: number, visibleNodes: number): void {
     }),
     outputs: outputs && outputs.nodeId === selected ? { values: outputs.outputs?.values.length ?? 0, artifacts: (outputs.outputs?.artifacts ?? []).map((a) => a.uri ?? a.name), info: document.getElementById('step-outputs')?.textContent ?? '' } : undefined,
     source: document.getElementById('state-source')?.textContent ?? undefined,
+    error: document.getElementById('error-state')?.textContent ?? undefined,
     limits: document.getElementById('state-limits')?.textContent ?? undefined,
   };
   vscode.postMessage({ type: 'rendered', report: rep });
@@ -582,9 +583,20 @@ window.addEventListener('message', (ev: MessageEvent<HostMessage>) => {
       renderDetails();
       report(0, nodeEls.size);
       break;
-    case 'error':
-      $('summary').append(el('div', 'error', m.message));
+    case 'error': {
+      // An error state says what failed, why, and what to do: a title, the reason, and Retry.
+      const box = el('div', 'error-state');
+      box.id = 'error-state';
+      box.setAttribute('role', 'alert');
+      box.append(el('h2', undefined, graph ? 'The run could not be updated' : run.static ? 'The graph could not be drawn' : 'The run could not be opened'), el('p', 'error', m.message));
+      const retry = el('button', undefined, 'Retry');
+      retry.addEventListener('click', () => { box.remove(); vscode.postMessage({ type: 'action', action: 'refresh' }); });
+      box.appendChild(retry);
+      document.getElementById('error-state')?.remove();
+      $('summary').prepend(box);
+      report(0, nodeEls.size);
       break;
+    }
   }
 });
 

@@ -150,6 +150,32 @@ describe('the run view on every KFP 2.x Argo shape', () => {
     panel.dispose();
   });
 
+  it('says when a run or a log could not be read, instead of reporting success, and offers Retry', async () => {
+    const missing = await run('kfp.run.open', 'no-such-run');
+    assert.equal(missing.ok, false);
+    assert.match(missing.error!, /Could not open run no-such-run: .*not found/i);
+    const a = await api();
+    const panel = a.runPanels.get('no-such-run')!;
+    const rep = await panel.nextReport((x) => Boolean(x.error));
+    assert.match(rep.error!, /The run could not be opened.*not found.*Retry/s);
+    assert.match(panel.panel.title, /not loaded/);
+    panel.dispose();
+    emu.options.kfpVersion = '2.17';
+    const id = (await client.createRun({ display_name: 'logs-fail', pipeline_spec: everything() })).run_id!;
+    emu.clock.advance(60_000);
+    emu.addFault({ match: '/log|/k8s/pod/logs|/artifacts/get', status: 500, body: 'storage is down', count: 10 });
+    const log = await run('kfp.run.openLog', { runId: id, nodeId: 'root/exit-handler-1/for-loop-2[0]/train' });
+    assert.equal(log.ok, false, 'every source failed: not ok');
+    assert.match(log.error!, /No log for .*UI server: .*storage is down/s);
+    emu.clearFaults();
+    const cached = await run('kfp.run.openLog', { runId: id, nodeId: 'root/exit-handler-1/prepare' });
+    assert.deepEqual([cached.ok, cached.noLog], [false, true]);
+    assert.match(cached.error!, /taken from the cache/);
+    const good = await run('kfp.run.openLog', { runId: id, nodeId: 'root/exit-handler-1/for-loop-2[0]/train' });
+    assert.equal(good.ok, true, good.error);
+    assert.ok((good.bytes as number) > 100);
+  });
+
   it('with only task_details (no v1beta1, no cluster access), says what it cannot tell and claims no pod', async () => {
     emu.options.kfpVersion = '2.17';
     emu.options.podNames = 'v2';
