@@ -9,7 +9,8 @@ import { SubmitFlow, UserCancelled } from '../pipelines/submitFlow';
 import { WorkspacePipelinesProvider } from '../pipelines/workspacePipelines';
 import { parsePipelineText } from '../core/pipeline/spec';
 import { selectInterpreter } from '../pipelines/interpreter';
-import { cancelled, CommandResult, register, Services } from './common';
+import { cancelled, CommandResult, register, Services, toRef } from './common';
+import type { JsonValue } from '../core/kfp/types';
 import { promises as fs } from 'node:fs';
 
 export interface PipelineServices { compiler: PipelineCompiler; flow: SubmitFlow; specDiagnostics: SpecDiagnostics; workspacePipelines: WorkspacePipelinesProvider }
@@ -50,7 +51,7 @@ export function registerPipelineCommands(s: Services, p: PipelineServices): void
       s.explorer.refresh();
       const run = r.run as { run_id: string; display_name: string };
       const args = (arg && typeof arg === 'object' && !(arg instanceof vscode.Uri) ? arg : {}) as { openRun?: boolean };
-      if (args.openRun !== false) await vscode.commands.executeCommand('kfp.item.showDetails', { kind: 'run', id: run.run_id, name: run.display_name });
+      if (args.openRun !== false) await vscode.commands.executeCommand('kfp.run.open', run.run_id);
       void vscode.window.showInformationMessage(`Started run "${run.display_name}".`, 'Open in KFP Web UI').then((o) => {
         if (o) void vscode.commands.executeCommand('kfp.item.openInBrowser', { kind: 'run', id: run.run_id });
       });
@@ -59,6 +60,26 @@ export function registerPipelineCommands(s: Services, p: PipelineServices): void
     }
     return r;
   }));
+
+  // Run an uploaded pipeline (its newest version) or a version, from the tree or a script.
+  const runVersion = async (arg: unknown, askAll: boolean) => {
+    let ref: { pipelineId: string; versionId?: string };
+    const a = (arg ?? {}) as { pipelineId?: string; versionId?: string; parameters?: Record<string, JsonValue>; experiment?: string; runName?: string; openRun?: boolean };
+    if (typeof a.pipelineId === 'string') ref = { pipelineId: a.pipelineId, versionId: a.versionId };
+    else {
+      const r = toRef(arg, ['pipeline', 'pipelineVersion']);
+      ref = r.kind === 'pipelineVersion' ? { pipelineId: r.pipelineId!, versionId: r.id } : { pipelineId: r.id };
+    }
+    const interactive = typeof a.pipelineId !== 'string';
+    const r = await p.flow.runVersion({ ...ref, parameters: a.parameters, experiment: a.experiment, runName: a.runName, interactive, askAll });
+    if (r.ok) {
+      s.explorer.refresh();
+      if (a.openRun !== false && interactive) await vscode.commands.executeCommand('kfp.run.open', (r.run as { run_id: string }).run_id);
+    }
+    return r as CommandResult;
+  };
+  register(s, 'kfp.pipeline.runVersion', (arg?: unknown) => runVersion(arg, false));
+  register(s, 'kfp.pipeline.runVersionWithOptions', (arg?: unknown) => runVersion(arg, true));
 
   register(s, 'kfp.pipeline.runWithOptions', async (arg?: unknown) => {
     const base = normalise(arg);

@@ -75,6 +75,12 @@ function explain(e: unknown): string {
     if (e.status === 401) return `${e.message}. Check the credential (a session cookie expires when you sign out).`;
     if (e.status === 403) return `${e.message}. Check the namespace and that your user may use it.`;
     if (e.status === 404) return `${e.message}. Is the URL the KFP UI or API? On a Kubeflow platform add /pipeline.`;
+    if (e.status === 500) return `${e.message}. The server failed on its side: look at the ml-pipeline (API server) logs (kubectl logs -n kubeflow deploy/ml-pipeline), then retry.`;
+    if (e.status === 502 || e.status === 503 || e.status === 504) return `${e.message}. A gateway answered for KFP but could not reach it: the KFP pods may be starting or down (kubectl get pods -n kubeflow); retry in a minute.`;
+    if (e.kind === 'malformed') return `${e.message}. Something that is not the KFP API answered: check that the URL is the KFP UI or API (not a sign-in page or another service), and the proxy settings.`;
+    if (e.kind === 'timeout') return `${e.message}. The server did not answer in time: check the URL and network, or raise kfp.requestTimeout.`;
+    if (e.kind === 'network' && /ECONNRESET|socket hang up|closed before/i.test(e.message)) return `${e.message}. The connection was dropped: a proxy or port-forward may have closed it; restart the port-forward or check "proxy", then retry.`;
+    if (e.kind === 'network') return `${e.message}. Check the URL, the network and the "proxy" setting.`;
   }
   return errorText(e);
 }

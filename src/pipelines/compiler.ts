@@ -23,7 +23,7 @@ export interface CompileOptions {
 
 export type CompileResult =
   | { ok: true; output: string; sdkVersion: string; function: string; pipelineName: string; parameters: PipelineParameter[]; parsed: ParsedPipeline; durationMs: number }
-  | { ok: false; error: string; kind: CompileError['kind'] | 'untrusted' | 'exists'; hint?: string; cancelled?: boolean };
+  | { ok: false; error: string; kind: CompileError['kind'] | 'untrusted' | 'exists'; hint?: string; cancelled?: boolean; v1Code?: boolean };
 
 export class PipelineCompiler implements vscode.Disposable {
   readonly diagnostics = vscode.languages.createDiagnosticCollection('kfp-compile');
@@ -106,19 +106,21 @@ export class PipelineCompiler implements vscode.Disposable {
     if (!o.quiet && e.kind !== 'cancelled') {
       const actions: string[] = [];
       if (['no-python', 'no-sdk', 'wrong-sdk'].includes(e.kind)) actions.push('Select Interpreter');
-      if (e.kind === 'no-sdk' || e.kind === 'wrong-sdk') actions.push(e.kind === 'no-sdk' ? 'Install kfp' : 'Install kfp 2');
+      if (e.v1Code) actions.push('Install kfp 1.8', 'Migration Guide');
+      else if (e.kind === 'no-sdk' || e.kind === 'wrong-sdk') actions.push(e.kind === 'no-sdk' ? 'Install kfp' : 'Install kfp 2');
       actions.push('Show Output');
       void vscode.window.showErrorMessage(`${e.message}${e.hint ? ` ${e.hint}` : ''}`, ...actions).then((pick) => {
         if (pick === 'Select Interpreter') void selectInterpreter();
-        else if (pick === 'Install kfp' || pick === 'Install kfp 2') {
+        else if (pick === 'Install kfp' || pick === 'Install kfp 2' || pick === 'Install kfp 1.8') {
           // Typed into a terminal for the user to run, never run for them.
           const t = vscode.window.createTerminal({ name: 'Install KFP SDK', cwd: vscode.workspace.getWorkspaceFolder(file)?.uri });
           t.show();
-          t.sendText(`"${python}" -m pip install ${pick === 'Install kfp' ? 'kfp' : '"kfp>=2"'}`, false);
-        } else if (pick === 'Show Output') log().show();
+          t.sendText(`"${python}" -m pip install ${pick === 'Install kfp' ? 'kfp' : pick === 'Install kfp 2' ? '"kfp>=2"' : '"kfp<2"'}`, false);
+        } else if (pick === 'Migration Guide') void vscode.env.openExternal(vscode.Uri.parse('https://www.kubeflow.org/docs/components/pipelines/user-guides/migration/'));
+        else if (pick === 'Show Output') log().show();
       });
     }
-    return { ok: false, error: e.message, kind: e.kind, hint: e.hint, cancelled: e.kind === 'cancelled' };
+    return { ok: false, error: e.message, kind: e.kind, hint: e.hint, cancelled: e.kind === 'cancelled', v1Code: e.v1Code };
   }
 
   dispose(): void { this.diagnostics.dispose(); }

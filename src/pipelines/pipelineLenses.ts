@@ -16,6 +16,8 @@ export function scan(doc: vscode.TextDocument): ScanResult | undefined {
   return result;
 }
 
+const V1_MARKERS = /\bfrom\s+kfp\s+import\s+[^\n]*\bgcp\b|\bkfp\.gcp\b|\bfunc_to_container_op\b|\bdsl\.ContainerOp\b|\bkfp\.compiler\.Compiler\(\)\.compile\([^)]*\.tar\.gz/;
+
 export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.emitter.event;
@@ -25,16 +27,20 @@ export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode
     if (!vscode.workspace.getConfiguration('kfp', doc.uri).get<boolean>('codeLens.enabled', true)) return [];
     const r = scan(doc);
     if (!r) return [];
+    // KFP v1 code (ContainerOp, kfp.gcp, func_to_container_op): it compiles to an Argo workflow with a v1 SDK, which
+    // KFP 2 servers still run, but there is no v2 graph to draw from it before it runs.
+    const v1 = r.containerOps.length > 0 || V1_MARKERS.test(doc.getText());
     return r.pipelines.flatMap((p) => {
       const range = new vscode.Range(p.decoratorLine, 0, p.decoratorLine, 0);
       const arg = { file: doc.uri, function: p.functionName, interactive: true };
-      return [
-        new vscode.CodeLens(range, { title: '$(gear) Compile', command: 'kfp.pipeline.compile', arguments: [arg], tooltip: `Compile ${p.functionName} with your KFP SDK` }),
+      const lenses = [
+        new vscode.CodeLens(range, { title: v1 ? '$(gear) Compile (KFP v1)' : '$(gear) Compile', command: 'kfp.pipeline.compile', arguments: [arg], tooltip: v1 ? `KFP v1 code: compile ${p.functionName} with a kfp 1.8 SDK (pip install "kfp<2")` : `Compile ${p.functionName} with your KFP SDK` }),
         new vscode.CodeLens(range, { title: '$(play) Run', command: 'kfp.pipeline.run', arguments: [arg], tooltip: 'Compile, upload and start a run (asks for the parameters)' }),
         new vscode.CodeLens(range, { title: 'Run with Options…', command: 'kfp.pipeline.runWithOptions', arguments: [arg], tooltip: 'Choose how to submit and the experiment too' }),
         new vscode.CodeLens(range, { title: '$(cloud-upload) Upload', command: 'kfp.pipeline.upload', arguments: [arg], tooltip: 'Compile and upload as a pipeline or a new version' }),
-        new vscode.CodeLens(range, { title: '$(type-hierarchy) Show Graph', command: 'kfp.pipeline.showGraph', arguments: [arg], tooltip: 'Compile and draw the pipeline\'s graph' }),
       ];
+      if (!v1) lenses.push(new vscode.CodeLens(range, { title: '$(type-hierarchy) Show Graph', command: 'kfp.pipeline.showGraph', arguments: [arg], tooltip: 'Compile and draw the pipeline\'s graph' }));
+      return lenses;
     });
   }
 

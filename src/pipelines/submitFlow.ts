@@ -12,6 +12,7 @@ import type { Experiment, JsonValue } from '../core/kfp/types';
 import { formatParameterValue, parseParameterValue, parsePipelineText, ParsedPipeline, pipelineParameters, PipelineParameter } from '../core/pipeline/spec';
 import { expandName, PartialSubmitError, SubmitMode, submitPipeline, UnknownOutcomeError, uploadPipelineFile } from '../core/pipeline/submit';
 import { scanPython } from '../core/python/scanner';
+import { isIrSpec } from '../core/graph/model';
 import type { EndpointManager } from '../endpoints/endpointManager';
 import type { PipelineCompiler } from './compiler';
 import type { SpecDiagnostics } from './specDiagnostics';
@@ -198,6 +199,39 @@ export class SubmitFlow {
     } catch (e) {
       if (e instanceof PartialSubmitError) return { ok: false, error: e.message, created: e.created, pipeline: e.pipeline?.pipeline_id, version: e.version?.pipeline_version_id };
       if (e instanceof UnknownOutcomeError) return { ok: false, outcome: 'unknown', error: e.message, created: e.created };
+      throw e;
+    }
+  }
+
+  /**
+   * Runs an uploaded pipeline version (a pipeline's newest when none is named),
+   * from the tree or a script: {pipelineId, versionId?, parameters?, experiment?, runName?, askAll?}.
+   */
+  async runVersion(ref: { pipelineId: string; versionId?: string; parameters?: Record<string, JsonValue>; experiment?: string; runName?: string; interactive: boolean; askAll?: boolean; open?: boolean }): Promise<Record<string, unknown>> {
+    const client = await this.endpoints.getClient();
+    let versionId = ref.versionId;
+    if (!versionId) {
+      versionId = (await client.listPipelineVersions(ref.pipelineId, { pageSize: 1, sortBy: 'created_at desc' })).items[0]?.pipeline_version_id;
+      if (!versionId) return { ok: false, error: 'This pipeline has no version to run. Upload one first.' };
+    }
+    const [pipeline, version] = await Promise.all([client.getPipeline(ref.pipelineId), client.getPipelineVersion(ref.pipelineId, versionId)]);
+    const spec = version.pipeline_spec;
+    const parsed: ParsedPipeline = { kind: spec && isIrSpec(spec) ? 'ir' : spec ? 'argo' : 'unknown', spec, name: pipeline.display_name ?? ref.pipelineId, problems: [] };
+    const scope = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(path.sep);
+    const p: Prepared = { file: scope, compiledFile: '', parsed, content: Buffer.alloc(0) };
+    try {
+      const parameters = parsed.kind === 'unknown' ? ref.parameters ?? {} : await this.parameters(p, ref.parameters, ref.interactive);
+      const experiment = await this.experiment(client, ref.experiment, ref.interactive, ref.askAll === true, scope);
+      const vars = { pipelineName: parsed.name!, date: new Date() };
+      const runName = ref.runName ?? expandName(vscode.workspace.getConfiguration('kfp').get<string>('submit.runName', '${pipelineName} ${timestamp}'), vars);
+      const run = await client.createRun({
+        display_name: runName, experiment_id: experiment.experiment_id, runtime_config: { parameters },
+        pipeline_version_reference: { pipeline_id: ref.pipelineId, pipeline_version_id: versionId },
+      });
+      log().info(`Started run ${run.run_id} (${runName}) of ${parsed.name} version ${version.display_name} in ${experiment.display_name}`);
+      return { ok: true, run: { run_id: run.run_id, display_name: run.display_name, state: run.state }, pipeline: { pipeline_id: ref.pipelineId, display_name: pipeline.display_name }, version: { pipeline_version_id: versionId, display_name: version.display_name }, parameters, experiment: { experiment_id: experiment.experiment_id, display_name: experiment.display_name } };
+    } catch (e) {
+      if (e instanceof UserCancelled) return { ok: false, cancelled: true, error: 'Cancelled.' };
       throw e;
     }
   }

@@ -73,8 +73,16 @@ describe('compiling with the user\'s SDK (stand-in SDKs)', function () {
     const b = await compilePipeline(req(ws, 'pipelines/legacy_v1.py', V2));
     assert.ok(!b.ok);
     assert.equal(b.error.kind, 'wrong-sdk');
-    assert.match(b.error.message, /ContainerOp/);
+    assert.match(b.error.message, /This is KFP v1 code \(it uses ContainerOp\).*kfp 2 removed ContainerOp, kfp\.gcp/);
     assert.match(b.error.hint!, /kfp<2/);
+    assert.equal(b.error.v1Code, true);
+    // The article's imports: `from kfp import gcp` fails first with kfp 2, and "pip install kfp" would not help.
+    const ws2 = workspace({ 'pipelines/gcp_v1.py': 'import kfp\nfrom kfp import dsl\nfrom kfp import gcp\n\n@dsl.pipeline(name="x")\ndef p():\n    pass\n' });
+    const c = await compilePipeline(req(ws2, 'pipelines/gcp_v1.py', V2));
+    assert.ok(!c.ok);
+    assert.equal(c.error.kind, 'wrong-sdk', c.error.message);
+    assert.match(c.error.message, /KFP v1 code \(it uses (kfp\.)?gcp\)/);
+    assert.doesNotMatch(`${c.error.message} ${c.error.hint}`, /pip install kfp[^<]/);
   });
 
   it('a syntax error, at its line', async () => {

@@ -109,3 +109,13 @@ describe('YAML as the KFP SDK (PyYAML) writes it', () => {
     else console.log('      (PyYAML is not installed: the comparison with it was skipped)');
   });
 });
+
+describe('YAML problems', () => {
+  it('end in a full stop, not a dangling colon, are said once each, and at most five', () => {
+    const text = 'a: "x\nb: [1, 2\nc: {d: 1\n  e: "unterminated\n' + 'f: [\n'.repeat(20);
+    const msgs = parsePipelineText(text).problems.map((x) => x.message);
+    assert.ok(msgs.length <= 6, msgs.join(' | '));
+    assert.ok(msgs.every((m) => !/:\s*$/.test(m) && !/at line \d+, column \d+/.test(m)), msgs.join(' | '));
+    assert.equal(new Set(msgs).size, msgs.length);
+  });
+});

@@ -66,7 +66,17 @@ export function parsePipelineText(text: string): ParsedPipeline {
   }
   if (!Array.isArray(docs)) docs = [docs];
   docs = docs.filter((d) => d.contents !== null);
-  for (const d of docs) for (const e of d.errors) problems.push({ message: e.message.split('\n')[0], severity: 'error', start: pos(e.pos[0]), end: pos(e.pos[1]) });
+  // The parser's messages end in " at line L, column C:" before a code excerpt; the position is the diagnostic's own.
+  // One mistake often yields several errors: the same message is reported once, and at most five in all.
+  const seenMessages = new Set<string>();
+  const yamlErrors = docs.flatMap((d) => d.errors);
+  for (const e of yamlErrors) {
+    const message = `${e.message.split('\n')[0].replace(/\s+at line \d+, column \d+:?\s*$/, '').replace(/:\s*$/, '')}.`.replace(/\.\.$/, '.');
+    if (seenMessages.has(message)) continue;
+    seenMessages.add(message);
+    if (seenMessages.size > 5) { problems.push({ message: `${yamlErrors.length - 5} more YAML problems follow from the ones above; fix those first.`, severity: 'error', start: pos(e.pos[0]), end: pos(e.pos[1]) }); break; }
+    problems.push({ message, severity: 'error', start: pos(e.pos[0]), end: pos(e.pos[1]) });
+  }
   if (problems.length) return { kind: 'unknown', problems };
   if (!docs.length) {
     problems.push({ message: 'The file is empty: it has no pipeline spec (only comments?). Compile the pipeline again.', severity: 'error', start: { line: 0, character: 0 }, end: { line: 0, character: 0 } });

@@ -26,6 +26,8 @@ export interface CompileError {
   candidates?: string[];
   /** Where to put the diagnostic: the innermost frame in the user's own code. */
   location?: { file: string; line: number; column?: number };
+  /** The code is KFP v1 and the SDK is v2. */
+  v1Code?: boolean;
 }
 
 export interface CompileSuccess {
@@ -108,6 +110,8 @@ export async function compilePipeline(req: CompileRequest): Promise<CompileOutco
   }
 }
 
+const V1_ONLY = new Set(['gcp', 'aws', 'azure', 'onprem', 'ContainerOp', 'VolumeOp', 'ResourceOp', 'PipelineVolume', 'func_to_container_op', 'use_gcp_secret', 'use_aws_secret', 'use_azure_secret', 'InputArgumentPath']);
+const V1_MODULE = /No module named 'kfp\.(gcp|aws|azure|onprem|dsl\.types|containers)'/;
 const V2_ONLY = new Set(['component', 'container_component', 'Input', 'Output', 'Dataset', 'Model', 'Artifact', 'If', 'Elif', 'Else', 'ParallelFor', 'ExitHandler', 'importer', 'ContainerSpec', 'PipelineTaskFinalStatus', 'Collected']);
 
 function classify(e: CompileError & { file?: string; line?: number; column?: number }, req: CompileRequest): CompileError {
@@ -119,10 +123,13 @@ function classify(e: CompileError & { file?: string; line?: number; column?: num
     out.kind = 'wrong-sdk';
     out.message = `This file uses the KFP SDK v2 API (${name}), but the interpreter has kfp ${e.sdkVersion}.`;
     out.hint = 'Install the KFP SDK v2 in this environment (pip install "kfp>=2"), or select an interpreter that has it.';
-  } else if (name === 'ContainerOp' && major >= 2) {
+  } else if (major >= 2 && (V1_ONLY.has(name ?? '') || V1_MODULE.test(e.message))) {
+    // kfp 2 removed the v1 API: "pip install kfp" would not help, and the user should hear that this is v1 code.
+    const what = name ?? /No module named '(kfp\.[\w.]+)'/.exec(e.message)?.[1] ?? 'the v1 API';
     out.kind = 'wrong-sdk';
-    out.message = `dsl.ContainerOp is KFP SDK v1 code, but the interpreter has kfp ${e.sdkVersion}, where it was removed.`;
-    out.hint = 'Compile v1 pipelines with an environment that has pip install "kfp<2" (1.8.x), or port the ops to @dsl.container_component.';
+    out.v1Code = true;
+    out.message = `This is KFP v1 code (it uses ${what}), and the interpreter has kfp ${e.sdkVersion}: kfp 2 removed ContainerOp, kfp.gcp and the rest of the v1 API.`;
+    out.hint = 'Compile it with an environment that has the v1 SDK (pip install "kfp<2", i.e. 1.8.x; KFP 2 servers still run v1 pipelines), or move it to v2 (see the KFP migration guide).';
   }
   switch (out.kind) {
     case 'no-sdk': out.hint ??= 'Install the KFP SDK into this interpreter (python -m pip install kfp), or select another interpreter.'; break;
