@@ -1,9 +1,7 @@
 // Problems of compiled pipeline files (IR YAML or Argo Workflow) as
 // diagnostics, checked when such a file is opened or saved.
 import * as vscode from 'vscode';
-import { parsePipelineText, ParsedPipeline } from '../core/pipeline/spec';
-
-const LOOKS_LIKE_PIPELINE = /^(pipelineInfo|deploymentSpec|components):|^kind:\s*Workflow\b|"pipelineInfo"\s*:/m;
+import { looksLikePipeline, parsePipelineText, ParsedPipeline } from '../core/pipeline/spec';
 
 export class SpecDiagnostics implements vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection('kfp-spec');
@@ -20,7 +18,7 @@ export class SpecDiagnostics implements vscode.Disposable {
   check(doc: vscode.TextDocument): ParsedPipeline | undefined {
     if (doc.uri.scheme !== 'file' || !/\.(ya?ml|json)$/i.test(doc.fileName)) return undefined;
     const text = doc.getText();
-    if (!LOOKS_LIKE_PIPELINE.test(text)) return undefined;
+    if (!looksLikePipeline(text, /\.json$/i.test(doc.fileName))) return undefined;
     const parsed = parsePipelineText(text);
     this.show(doc.uri, parsed);
     return parsed;

@@ -123,3 +123,30 @@ describe('Python pipeline scanner', () => {
     assert.deepEqual(parseParams('a, b: "x,y" = "1,2", *args, c=(1, 2), **kw').map((p) => p.name), ['a', 'b', 'c']);
   });
 });
+
+describe('the scanner on what users really write', () => {
+  it('does not read a return annotation as parameters', () => {
+    const r = scanPython(['from kfp import dsl', '@dsl.component', 'def split(text: str, n: int = 2) -> NamedTuple("Outputs", [("left", str), ("right", str)]):', '    pass', '', '@dsl.pipeline(name="p")', 'def p(a: str,', '      b: int = 1,', ') -> None:', '    split(text=a)'].join('\n'));
+    assert.deepEqual(r.components[0].params.map((x) => x.name), ['text', 'n']);
+    assert.deepEqual(r.pipelines[0].params.map((x) => x.name), ['a', 'b']);
+  });
+
+  it('knows @dsl.notebook_component, decorators with comments or a space after @, and ignores decorators inside strings', () => {
+    const r = scanPython([
+      'from kfp import dsl', '', 'DOC = """', 'Example:', '@dsl.pipeline(name="not-real")', 'def fake():', '    pass', '"""', '',
+      '@dsl.notebook_component(base_image="python:3.11")', 'def explore(x: int):', '    pass', '',
+      '@dsl.pipeline  # the training pipeline', 'def first():', '    pass', '', '@ dsl.pipeline(name="second")', 'def second():', '    pass',
+      "s = '@dsl.pipeline'",
+    ].join('\n'));
+    assert.deepEqual(r.pipelines.map((x) => x.functionName), ['first', 'second']);
+    assert.deepEqual(r.components.map((x) => x.functionName), ['explore']);
+  });
+
+  it('stays linear on an unclosed @dsl.pipeline( (every keystroke while typing one)', () => {
+    const body = Array.from({ length: 10_000 }, (_, i) => `x_${i} = call(${i}, "text (with brackets]")`).join('\n');
+    const text = `from kfp import dsl\n@dsl.pipeline(\n${body}\n@dsl.pipeline(name="later")\ndef later():\n    pass\n`;
+    // Its speed is a figure of `npm run bench` (bench/scanner.ts); here, that the scan gets past it.
+    const r = scanPython(text);
+    assert.deepEqual(r.pipelines.map((x) => x.functionName), ['later'], 'the scan goes on past the unclosed decorator');
+  });
+});

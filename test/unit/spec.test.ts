@@ -119,3 +119,15 @@ describe('YAML problems', () => {
     assert.equal(new Set(msgs).size, msgs.length);
   });
 });
+
+describe('which files are compiled pipelines', () => {
+  it('a JSON file that only mentions "pipelineInfo" is not one; top-level IR keys or an Argo Workflow are', async () => {
+    const { looksLikePipeline } = await import('../../src/core/pipeline/spec.js');
+    assert.equal(looksLikePipeline('{"docs": {"pipelineInfo": "see the KFP docs"}, "name": "x"}', true), false);
+    assert.equal(looksLikePipeline('{"pipelineInfo": {"name": "p"}, "root": {}}', true), true);
+    assert.equal(looksLikePipeline('{"pipeline_spec": {"pipelineInfo": {"name": "p"}, "root": {}}}', true), true);
+    assert.equal(looksLikePipeline('{"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow"}', true), true);
+    assert.equal(looksLikePipeline('notes:\n  pipelineInfo: not top level\n', false), false);
+    assert.equal(looksLikePipeline('# PIPELINE DEFINITION\npipelineInfo:\n  name: p\n', false), true);
+  });
+});

@@ -300,3 +300,18 @@ export function reindentFoldedQuotes(text: string): string {
   }
   return lines.join('\n');
 }
+
+/**
+ * Whether a YAML or JSON file is a compiled pipeline worth checking: top-level
+ * IR keys (pipelineInfo, root, deploymentSpec, components) or an Argo Workflow.
+ * A JSON file that only mentions "pipelineInfo" somewhere inside is not one.
+ */
+export function looksLikePipeline(text: string, json: boolean): boolean {
+  if (!json) return /^(pipelineInfo|deploymentSpec|components|root):|^kind:\s*Workflow\b/m.test(text);
+  if (!/"pipelineInfo"|"kind"\s*:\s*"Workflow"/.test(text) || text.length > 64 * 1024 * 1024) return false;
+  let v: unknown;
+  try { v = JSON.parse(text); } catch { return /^\s*\{\s*"(pipelineInfo|root|components|deploymentSpec)"\s*:/.test(text); }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
+  const o = (v as { pipeline_spec?: unknown }).pipeline_spec && typeof (v as { pipeline_spec?: unknown }).pipeline_spec === 'object' ? (v as { pipeline_spec: Record<string, unknown> }).pipeline_spec : v as Record<string, unknown>;
+  return ('pipelineInfo' in o && 'root' in o) || (o.kind === 'Workflow' && typeof o.apiVersion === 'string' && o.apiVersion.startsWith('argoproj.io'));
+}

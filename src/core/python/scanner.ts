@@ -38,8 +38,73 @@ export function mightHavePipeline(text: string): boolean {
 }
 
 const DECORATOR_KINDS: Record<string, PipelineSymbol['kind']> = {
-  pipeline: 'pipeline', component: 'component', container_component: 'containerComponent',
+  pipeline: 'pipeline', component: 'component', container_component: 'containerComponent', notebook_component: 'component',
 };
+
+/** Lines a decorator's arguments or a def's signature may span before the scanner gives up on it (an unclosed `(`). */
+const MAX_SPAN = 200;
+
+/** Paren depth and string state carried from line to line, so a long construct is scanned once (not once per line). */
+class DepthTracker {
+  depth = 0;
+  private quote?: string;
+  add(s: string): number {
+    for (let k = 0; k < s.length; k++) {
+      const c = s[k];
+      if (this.quote) {
+        if (c === '\\') k++;
+        else if (s.startsWith(this.quote, k)) { k += this.quote.length - 1; this.quote = undefined; }
+        continue;
+      }
+      if (c === '"' || c === "'") { this.quote = s.startsWith(c.repeat(3), k) ? c.repeat(3) : c; k += this.quote.length - 1; }
+      else if (c === '#') break;
+      else if (c === '(' || c === '[' || c === '{') this.depth++;
+      else if (c === ')' || c === ']' || c === '}') this.depth--;
+    }
+    // A one-quote string does not go past the end of its line.
+    if (this.quote && this.quote.length === 1) this.quote = undefined;
+    return this.depth;
+  }
+}
+
+/** The line without a trailing comment (a # outside strings). */
+function stripComment(line: string): string {
+  let quote: string | undefined;
+  for (let k = 0; k < line.length; k++) {
+    const c = line[k];
+    if (quote) { if (c === '\\') k++; else if (c === quote) quote = undefined; continue; }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === '#') return line.slice(0, k).trimEnd();
+  }
+  return line;
+}
+
+/** The triple-quote delimiter a line leaves open (toggling `open`), counting only delimiters outside one-quote strings. */
+function tripleState(line: string, open: string | undefined): string | undefined {
+  let k = 0;
+  let cur = open;
+  while (k < line.length) {
+    if (cur) {
+      const end = line.indexOf(cur, k);
+      if (end < 0) return cur;
+      k = end + 3;
+      cur = undefined;
+      continue;
+    }
+    const c = line[k];
+    if (c === '#') return undefined;
+    if ((c === '"' || c === "'") && line.startsWith(c.repeat(3), k)) { cur = c.repeat(3); k += 3; continue; }
+    if (c === '"' || c === "'") {
+      // Skip a one-quote string.
+      let j = k + 1;
+      while (j < line.length && line[j] !== c) { if (line[j] === '\\') j++; j++; }
+      k = j + 1;
+      continue;
+    }
+    k++;
+  }
+  return cur;
+}
 
 export function scanPython(text: string): ScanResult {
   const lines = text.split(/\r?\n/);
@@ -52,9 +117,12 @@ export function scanPython(text: string): ScanResult {
   const componentsModuleAliases = new Set<string>();
   let pending: { line: number; kind: PipelineSymbol['kind']; args: string } | undefined;
 
+  let triple: string | undefined; // inside a triple-quoted string (a docstring): nothing there is code
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i];
-    const line = raw.trim();
+    if (triple) { triple = tripleState(raw, triple); continue; }
+    const line = stripComment(raw.trim());
+    triple = tripleState(raw, undefined);
     if (!line || line.startsWith('#')) continue;
 
     // ---- imports ----
@@ -90,14 +158,17 @@ export function scanPython(text: string): ScanResult {
 
     // ---- decorators ----
     if (line.startsWith('@')) {
-      const dm = /^@([\w.]+)\s*(\(.*)?$/.exec(line);
+      const dm = /^@\s*([\w.]+)\s*(\(.*)?$/.exec(line);
       if (dm) {
-        const kind = decoratorKind(dm[1], dslAliases, kfpAliases, decoratorAliases);
+        const kind = decoratorKind(dm[1].replace(/\s+/g, ''), dslAliases, kfpAliases, decoratorAliases);
         if (kind) {
+          const start = i;
           let args = dm[2] ?? '';
-          let depth = parenDepth(args);
-          while (depth > 0 && i + 1 < lines.length) { i++; args += '\n' + lines[i]; depth = parenDepth(args); }
-          pending = { line: pending?.line ?? i - (args.split('\n').length - 1), kind, args };
+          const t = new DepthTracker();
+          let depth = t.add(args);
+          while (depth > 0 && i + 1 < lines.length && i - start < MAX_SPAN) { i++; args += '\n' + lines[i]; depth = t.add(lines[i]); }
+          if (depth > 0) { pending = undefined; continue; } // unclosed: not a decorator the scanner can read
+          pending = { line: pending?.line ?? start, kind, args };
           continue;
         }
       }
@@ -108,13 +179,17 @@ export function scanPython(text: string): ScanResult {
     if (pending && /^(async\s+)?def\s/.test(line)) {
       const defLine = i;
       let sig = line;
-      while (!/\)\s*(->[^:]*)?:\s*(#.*)?$/.test(sig.trim()) && i + 1 < lines.length) { i++; sig += ' ' + lines[i].trim(); }
-      const nm = /def\s+(\w+)\s*\(([\s\S]*)\)\s*(?:->[^:]*)?:/.exec(sig);
-      if (nm) {
+      const t = new DepthTracker();
+      let depth = t.add(line);
+      // The signature ends where the brackets close and the line ends in ':' (a return annotation may hold brackets too).
+      while ((depth > 0 || !/:\s*$/.test(stripComment(lines[i].trim()))) && i + 1 < lines.length && i - defLine < MAX_SPAN) { i++; sig += '\n' + lines[i].trim(); depth = t.add(lines[i]); }
+      const head = /def\s+(\w+)\s*\(/.exec(sig);
+      const close = head ? matchingParen(sig, head.index + head[0].length - 1) : -1;
+      if (head && close > 0) {
         const indent = raw.length - raw.trimStart().length;
         const sym: PipelineSymbol = {
-          kind: pending.kind, functionName: nm[1], decoratorLine: pending.line, defLine,
-          endLine: blockEnd(lines, i, indent), params: parseParams(nm[2]),
+          kind: pending.kind, functionName: head[1], decoratorLine: pending.line, defLine,
+          endLine: blockEnd(lines, i, indent), params: parseParams(sig.slice(head.index + head[0].length, close)),
           displayName: stringArg(pending.args, 'name'), description: stringArg(pending.args, 'description'),
         };
         (sym.kind === 'pipeline' ? result.pipelines : result.components).push(sym);
@@ -160,6 +235,21 @@ function isContainerOp(name: string, dsl: Set<string>, kfp: Set<string>): boolea
   if (!name.endsWith('.ContainerOp')) return false;
   const prefix = name.slice(0, -'.ContainerOp'.length);
   return dsl.has(prefix) || [...kfp].some((k) => prefix === `${k}.dsl`);
+}
+
+/** The index of the bracket closing the one at `open`, or -1. */
+function matchingParen(s: string, open: number): number {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let k = open; k < s.length; k++) {
+    const c = s[k];
+    if (quote) { if (c === '\\') k++; else if (c === quote) quote = undefined; continue; }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === '#') { const nl = s.indexOf('\n', k); if (nl < 0) return -1; k = nl; }
+    else if (c === '(' || c === '[' || c === '{') depth++;
+    else if ((c === ')' || c === ']' || c === '}') && --depth === 0) return k;
+  }
+  return -1;
 }
 
 function parenDepth(s: string): number {
