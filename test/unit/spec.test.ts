@@ -131,3 +131,13 @@ describe('which files are compiled pipelines', () => {
     assert.equal(looksLikePipeline('# PIPELINE DEFINITION\npipelineInfo:\n  name: p\n', false), true);
   });
 });
+
+describe('parameters of backend-compiled v2 workflows', () => {
+  it('offers none of the spec-carrying arguments (components-*, implementations-*, kubernetes-comp-*)', () => {
+    const wf = ['apiVersion: argoproj.io/v1alpha1', 'kind: Workflow', 'metadata: {generateName: p-}', 'spec:', '  entrypoint: entrypoint', '  arguments:', '    parameters:',
+      '    - {name: components-abc, value: "{}"}', '    - {name: implementations-abc, value: "{}"}', '    - {name: kubernetes-comp-train, value: "{\\"secretAsEnv\\": []}"}', '    - {name: message, value: hello}',
+      '  templates:', '  - name: entrypoint', '    dag: {tasks: []}'].join('\n');
+    const p = parsePipelineText(wf);
+    assert.deepEqual(pipelineParameters(p).map((x) => x.name), ['message']);
+  });
+});

@@ -202,8 +202,10 @@ export function parsePipelineText(text: string): ParsedPipeline {
 export function pipelineParameters(p: ParsedPipeline): PipelineParameter[] {
   if (p.kind === 'argo') {
     const args = ((p.spec?.spec as JsonObject | undefined)?.arguments as JsonObject | undefined)?.parameters as Array<{ name: string; value?: string }> | undefined;
-    // Backend-compiled v2 workflows carry components-*/implementations-* arguments that are not user parameters.
-    return (args ?? []).filter((a) => !/^(components|implementations)-/.test(a.name)).map((a) => ({ name: a.name, type: 'STRING', default: a.value, optional: a.value !== undefined }));
+    // Backend-compiled v2 workflows carry the spec in components-*, implementations-* and kubernetes-* arguments
+    // (kubeflow/pipelines backend/src/v2/compiler/argocompiler/argo.go argumentsComponents, argumentsContainers,
+    // argumentsKubernetesSpec): they are not user parameters.
+    return (args ?? []).filter((a) => a && typeof a.name === 'string' && !/^(components|implementations|kubernetes)-/.test(a.name)).map((a) => ({ name: a.name, type: 'STRING', default: a.value, optional: a.value !== undefined }));
   }
   const defs = (((p.spec?.root as JsonObject | undefined)?.inputDefinitions as JsonObject | undefined)?.parameters ?? {}) as Record<string, { parameterType?: string; defaultValue?: JsonValue; isOptional?: boolean; description?: string }>;
   return Object.entries(defs).map(([name, d]) => ({
