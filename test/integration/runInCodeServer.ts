@@ -63,7 +63,7 @@ async function uiChecks(): Promise<{ passed: number; failed: number }> {
     await icon.click({ timeout: 30_000 });
   };
   try {
-    for (const scenario of ['welcome', 'tree', 'run'] as const) {
+    for (const scenario of ['lensFirst', 'welcome', 'tree', 'run'] as const) {
       const settings = scenario !== 'welcome'
         ? { 'kfp.endpoints': [{ name: 'emulator', url: emulator.url }], 'kfp.activeEndpoint': 'emulator', 'security.workspace.trust.enabled': false }
         : { 'security.workspace.trust.enabled': false };
@@ -73,6 +73,21 @@ async function uiChecks(): Promise<{ passed: number; failed: number }> {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       try {
         await page.goto(workbenchUrl(server, workspace));
+        if (scenario === 'lensFirst') {
+          // The first thing the user does is open a pipeline file: nothing has woken the extension yet.
+          await check('opening a pipeline file first (nothing else woke the extension) shows its code lenses and outline', async () => {
+            await page.waitForSelector('.activitybar', { timeout: 60_000 });
+            await page.keyboard.press('Control+P');
+            const input = page.locator('.quick-input-widget input');
+            await input.waitFor({ timeout: 10_000 });
+            await input.fill('training_pipeline.py');
+            await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'training_pipeline.py' }).first().waitFor({ timeout: 10_000 });
+            await input.press('Enter');
+            await page.locator('.codelens-decoration a', { hasText: /^\s*Run\s*$/ }).first().waitFor({ timeout: 30_000 });
+            await page.locator('.codelens-decoration a', { hasText: /Compile/ }).first().waitFor({ timeout: 5_000 });
+          });
+          continue;
+        }
         await openView(page);
         if (scenario === 'welcome') {
           await check('the welcome view offers to add an endpoint when none is configured', async () => {
@@ -113,7 +128,8 @@ async function uiChecks(): Promise<{ passed: number; failed: number }> {
             if (emulator.runs.length !== before + 1) throw new Error('no run was started');
             const run = emulator.runs[emulator.runs.length - 1];
             if (run.parameters?.learning_rate !== 0.1) throw new Error(`parameters sent: ${JSON.stringify(run.parameters)}`);
-            await page.locator('.tab', { hasText: '.json' }).first().waitFor({ timeout: 10_000 });
+            // A started run opens in the run view.
+            await page.locator('.tab', { hasText: /^Run: / }).first().waitFor({ timeout: 20_000 });
           });
         } else {
           await check('the tree shows the four branches of the emulator and its runs', async () => {
