@@ -58,4 +58,29 @@ export async function webviewChecks(browser: Browser, check: (name: string, fn: 
   } finally {
     await page.close();
   }
+  // Thousands of distinct steps (no loop to collapse): drawn as bands in dependency order.
+  const tasks: Record<string, unknown> = {};
+  for (let i = 0; i < 1000; i++) tasks[`step-${i}`] = { componentRef: { name: 'comp-s' }, taskInfo: { name: `step-${i}` }, ...(i ? { dependentTasks: [`step-${i - 1}`] } : {}) };
+  const chain = { pipelineInfo: { name: 'chain' }, root: { dag: { tasks } }, components: { 'comp-s': { executorLabel: 'e' } }, deploymentSpec: { executors: { e: { container: { image: 'x' } } } } };
+  const cg = buildGraph(chain as never);
+  const cwf = workflowAt(chain, 1, { fail: true, oracle: { fails: (p) => p === 'root/step-777' } }).workflow as ArgoWorkflow;
+  const cst = stateFromWorkflow(cg, cwf, cwf.status!.nodes!);
+  const page2 = await openRunViewPage(browser);
+  try {
+    await post(page2, { type: 'init', run: { name: 'chain', state: 'FAILED', runId: 'r2' }, graph: viewGraph(cg), ...viewStates(cst) });
+    await check('webview: 1,000 distinct steps are drawn as a few bands in dependency order, with their counts', async () => {
+      await page2.locator('.node[data-id="root#band0"]').waitFor({ timeout: 5000 });
+      const nodes = await page2.locator('#graph .node').count();
+      if (nodes !== 5) throw new Error(`${nodes} graph nodes for 1,000 steps`);
+      const label = await page2.locator('.node[data-id="root#band3"]').getAttribute('aria-label');
+      if (!/steps 601–800 of 1000: .*1✗/.test(label ?? '')) throw new Error(`band label ${label}`);
+    });
+    await check('webview: the failed list reveals a step inside a band (the band opens)', async () => {
+      await page2.locator('#failed button').first().click();
+      await page2.locator('.node[data-id="root/step-777"]').waitFor({ timeout: 5000 });
+      await page2.locator('#details h3', { hasText: 'step-777' }).waitFor({ timeout: 5000 });
+    });
+  } finally {
+    await page2.close();
+  }
 }

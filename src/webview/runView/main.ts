@@ -14,6 +14,12 @@ const vscode = acquireVsCodeApi();
 const saved = vscode.getState() ?? {};
 const SVG = 'http://www.w3.org/2000/svg';
 const NODE_W = 200, NODE_H = 44, MAX_ITERATIONS = 24, TABLE_PAGE = 300;
+// A group with more distinct steps than BAND_OVER is drawn as bands of BAND_SIZE steps in dependency order (by rank),
+// each a node with its counts that expands on a click: thousands of distinct steps paint as a few dozen nodes.
+const BAND_OVER = 300, BAND_SIZE = 200;
+/** The band each step of a large group falls in (recomputed with what is visible). */
+const bandOf = new Map<string, string>();
+const isBand = (id: string) => id.includes('#band');
 
 let run: RunSummary = { name: '' };
 let graph: ViewGraph | undefined;
@@ -125,11 +131,65 @@ function visibleItems(): { items: Item[]; edges: Array<[string, string]> } {
       if (!its.length) edges.push(...edgesOf(id));
       return;
     }
-    for (const c of childrenOf(id)) add(c, id);
-    edges.push(...edgesOf(id));
+    addChildren(id, id);
   };
-  if (graph) { for (const c of childrenOf(graph.rootId)) add(c); edges.push(...edgesOf(graph.rootId)); }
+  // The children of a group: each drawn, or, past BAND_OVER, in bands of steps by rank.
+  const addChildren = (id: string, parent?: string) => {
+    const ch = childrenOf(id);
+    const inner = edgesOf(id);
+    if (ch.length <= BAND_OVER) { for (const c of ch) add(c, parent); edges.push(...inner); return; }
+    const bands = bandsOf(id, ch, inner);
+    const where = new Map<string, string>();
+    bands.forEach((members, k) => {
+      const bid = `${id}#band${k}`;
+      for (const m of members) { bandOf.set(m, bid); where.set(m, bid); }
+      const open = expanded.has(bid);
+      const c: Partial<Record<RuntimeState, number>> = {};
+      for (const m of members) for (const [st, n] of Object.entries(counts(m))) c[st as RuntimeState] = (c[st as RuntimeState] ?? 0) + (n ?? 0);
+      items.push({ id: bid, label: `steps ${k * BAND_SIZE + 1}–${k * BAND_SIZE + members.length} of ${ch.length}`, sub: countText(c), kind: open ? 'cluster' : 'node', parent });
+      shown.add(bid);
+      if (open) for (const m of members) add(m, bid);
+    });
+    // Edges between bands stand for the edges between their steps.
+    const seen = new Set<string>();
+    for (const [a, b] of inner) {
+      const from = expanded.has(where.get(a) ?? '') ? a : where.get(a) ?? a;
+      const to = expanded.has(where.get(b) ?? '') ? b : where.get(b) ?? b;
+      if (from === to || seen.has(`${from}>${to}`)) continue;
+      seen.add(`${from}>${to}`);
+      edges.push([from, to]);
+    }
+  };
+  if (graph) addChildren(graph.rootId);
   return { items, edges: edges.filter(([a, b]) => shown.has(a) && shown.has(b)) };
+}
+
+/** Steps ordered by rank (longest path from a step with no inputs), then as the spec lists them, cut into bands. */
+function bandsOf(_id: string, ch: string[], inner: Array<[string, string]>): string[][] {
+  const rank = new Map<string, number>(ch.map((c) => [c, 0]));
+  const preds = new Map<string, string[]>();
+  const indeg = new Map<string, number>(ch.map((c) => [c, 0]));
+  const succ = new Map<string, string[]>();
+  for (const [a, b] of inner) {
+    if (!rank.has(a) || !rank.has(b)) continue;
+    (succ.get(a) ?? succ.set(a, []).get(a)!).push(b);
+    (preds.get(b) ?? preds.set(b, []).get(b)!).push(a);
+    indeg.set(b, (indeg.get(b) ?? 0) + 1);
+  }
+  const queue = ch.filter((c) => !indeg.get(c));
+  for (let q = 0; q < queue.length; q++) {
+    const c = queue[q];
+    for (const n of succ.get(c) ?? []) {
+      rank.set(n, Math.max(rank.get(n)!, rank.get(c)! + 1));
+      indeg.set(n, indeg.get(n)! - 1);
+      if (!indeg.get(n)) queue.push(n);
+    }
+  }
+  const order = new Map(ch.map((c, i) => [c, i]));
+  const sorted = [...ch].sort((a, b) => rank.get(a)! - rank.get(b)! || order.get(a)! - order.get(b)!);
+  const out: string[][] = [];
+  for (let i = 0; i < sorted.length; i += BAND_SIZE) out.push(sorted.slice(i, i + BAND_SIZE));
+  return out;
 }
 
 function render(): void {
@@ -213,6 +273,7 @@ function render(): void {
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 function activate(id: string): void {
+  if (isBand(id)) { toggle(id); return; }
   const t = nodeOf(id);
   if (t && !isLeaf(t)) toggle(id);
   select(id);
@@ -313,6 +374,13 @@ function reveal(id: string): void {
     if (m) iterationLimit.set(m[1], Math.max(iterationLimit.get(m[1]) ?? MAX_ITERATIONS, Number(m[2]) + 1));
   }
   render();
+  // Steps inside bands: open the bands on the way (they are known once drawn), then draw again.
+  for (let pass = 0; pass < 4; pass++) {
+    let more = false;
+    for (const c of [id, ...chain]) { const b = bandOf.get(c); if (b && !expanded.has(b)) { expanded.add(b); more = true; } }
+    if (!more) break;
+    render();
+  }
   select(id);
   nodeEls.get(id)?.focus();
 }
