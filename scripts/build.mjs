@@ -1,6 +1,7 @@
 // Bundles the extension (Node, `vscode` external) with esbuild. Webview bundles
 // (browser) are added here as their panels arrive.
 import * as esbuild from 'esbuild';
+import { copyFileSync, mkdirSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -42,6 +43,10 @@ const webviews = ['runView'].map((name) => ({
   logLevel: 'warning',
   metafile: true,
 }));
+
+// The webview's icons: VS Code's own codicons (font and stylesheet), served from the extension.
+mkdirSync('dist/webview', { recursive: true });
+for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/webview/${f}`);
 
 if (watch) {
   for (const opts of [extension, ...vendors, ...webviews]) await (await esbuild.context(opts)).watch();

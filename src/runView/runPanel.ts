@@ -16,6 +16,7 @@ import type { RunPoller } from '../core/runPoller';
 import type { EndpointManager } from '../endpoints/endpointManager';
 import { errorText, log } from '../logging';
 import { LogSession } from './logSession';
+import { RUN_VIEW_BODY } from '../core/runView/html';
 import { runOutputs } from './stepOutputs';
 
 export const VIEW_TYPE = 'kfp.runView';
@@ -102,34 +103,17 @@ export class RunPanel implements vscode.Disposable {
     const nonce = randomBytes(16).toString('base64');
     const script = w.asWebviewUri(vscode.Uri.joinPath(this.deps.context.extensionUri, 'dist', 'webview', 'runView.js'));
     const css = w.asWebviewUri(vscode.Uri.joinPath(this.deps.context.extensionUri, 'media', 'runView.css'));
+    const codicons = w.asWebviewUri(vscode.Uri.joinPath(this.deps.context.extensionUri, 'dist', 'webview', 'codicon.css'));
     const csp = `default-src 'none'; img-src ${w.cspSource} data:; style-src ${w.cspSource}; script-src 'nonce-${nonce}'; font-src ${w.cspSource};`;
     return `<!DOCTYPE html>
 <html lang="en"><head>
 <meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${codicons}">
 <link rel="stylesheet" href="${css}">
 <title>Run</title>
 </head><body>
-<div id="layout">
-  <div id="left">
-    <div id="toolbar" role="toolbar" aria-label="Run actions">
-      <input id="search" type="search" placeholder="Search steps (/)" aria-label="Search steps">
-      <button id="zoom-in" aria-label="Zoom in">+</button><button id="zoom-out" aria-label="Zoom out">−</button><button id="zoom-fit" aria-label="Fit">Fit</button>
-      <button data-action="refresh">Refresh</button>
-      <button data-action="terminate">Terminate</button><button data-action="retry">Retry</button><button data-action="clone">Clone</button>
-      <button data-action="archive">Archive</button><button data-action="openWeb">Open in KFP</button><button data-action="copyRunId">Copy run ID</button>
-    </div>
-    <svg id="graph" role="img" aria-label="Pipeline graph"><defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker></defs></svg>
-  </div>
-  <div id="right">
-    <div id="summary" aria-live="polite"></div>
-    <div id="failed"></div>
-    <div id="details"></div>
-    <h3>Steps <span id="table-count" class="muted"></span></h3>
-    <table id="tasks" aria-label="Steps and their states"><thead><tr><th scope="col">Step</th><th scope="col">State</th><th scope="col">Pod</th></tr></thead><tbody></tbody></table>
-    <div id="table-more"></div>
-  </div>
-</div>
+${RUN_VIEW_BODY}
 <script nonce="${nonce}" src="${script}"></script>
 </body></html>`;
   }

@@ -2,6 +2,7 @@
 // loop that other steps depend on, keyboard navigation, the failed list, search,
 // and escaping. Run by the integration launcher with the UI checks.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { buildGraph } from '../../src/core/graph/model';
@@ -82,5 +83,32 @@ export async function webviewChecks(browser: Browser, check: (name: string, fn: 
     });
   } finally {
     await page2.close();
+  }
+  // The look at common sizes: a one-row toolbar, labels that fit their nodes, the overflow menu; screenshots kept.
+  for (const viewport of [{ width: 1280, height: 800 }, { width: 1920, height: 1080 }]) {
+    const p3 = await openRunViewPage(browser, viewport);
+    try {
+      await post(p3, { type: 'init', run: { name: 'loops', state: 'FAILED', runId: 'r3' }, graph: viewGraph(g), ...viewStates(st) });
+      await check(`webview at ${viewport.width}×${viewport.height}: one-row toolbar, labels inside their nodes, overflow menu`, async () => {
+        await p3.locator('.node[data-id="root/for-loop-2"]').waitFor({ timeout: 5000 });
+        const tb = await p3.locator('#toolbar').boundingBox();
+        if (!tb || tb.height > 40) throw new Error(`toolbar height ${tb?.height}: it wraps`);
+        const overflowing = await p3.evaluate(`[...document.querySelectorAll('#graph .node')].filter((n) => {
+          const w = Number(n.querySelector('rect').getAttribute('width'));
+          return [...n.querySelectorAll('text')].some((t) => t.getComputedTextLength() > w - 12);
+        }).map((n) => n.getAttribute('data-id'))`) as string[];
+        if (overflowing.length) throw new Error(`labels overflow their nodes: ${overflowing.join(', ')}`);
+        const label = await p3.locator('.node[data-id="root/for-loop-2"] text.sub').textContent();
+        if (!label || label.endsWith('…')) throw new Error(`the loop's counts are cut: ${label}`);
+        await p3.locator('#more-actions').click();
+        await p3.locator('#more-menu button', { hasText: 'Copy run ID' }).waitFor({ timeout: 2000 });
+        const shot = path.join(os.tmpdir(), `kfp-run-view-${viewport.width}x${viewport.height}.png`);
+        await p3.screenshot({ path: shot });
+        console.log(`    (screenshot: ${shot})`);
+        await p3.keyboard.press('Escape');
+      });
+    } finally {
+      await p3.close();
+    }
   }
 }

@@ -8,11 +8,8 @@ import type { Browser, Page } from 'playwright-core';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
-export const RUN_VIEW_BODY = `<div id="layout"><div id="left"><div id="toolbar"><input id="search" type="search"><button id="zoom-in">+</button><button id="zoom-out">-</button><button id="zoom-fit">Fit</button>
-<button data-action="refresh">Refresh</button></div>
-<svg id="graph" style="width:900px;height:700px"><defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker></defs></svg></div>
-<div id="right"><div id="summary"></div><div id="failed"></div><div id="details"></div><span id="table-count"></span>
-<table id="tasks"><tbody></tbody></table><div id="table-more"></div></div></div>`;
+export { RUN_VIEW_BODY } from '../../src/core/runView/html';
+import { RUN_VIEW_BODY } from '../../src/core/runView/html';
 
 let bundle: string | undefined;
 export async function runViewBundle(): Promise<string> {
@@ -23,7 +20,18 @@ export async function runViewBundle(): Promise<string> {
 export async function openRunViewPage(browser: Browser, viewport = { width: 1300, height: 800 }): Promise<Page> {
   const page = await browser.newPage({ viewport });
   const css = fs.readFileSync(path.join(ROOT, 'media/runView.css'), 'utf8');
-  await page.setContent(`<html><head><style>${css}</style></head><body>${RUN_VIEW_BODY}</body></html>`);
+  // The codicon font inline (the panel serves it from dist/webview), so screenshots show the icons.
+  const codicons = path.join(ROOT, 'node_modules/@vscode/codicons/dist');
+  const iconCss = fs.readFileSync(path.join(codicons, 'codicon.css'), 'utf8').replace(/url\("\.\/codicon\.ttf[^"]*"\)/, `url("data:font/ttf;base64,${fs.readFileSync(path.join(codicons, 'codicon.ttf')).toString('base64')}")`);
+  // A few of VS Code's Dark Modern theme colours, which the webview gets from the workbench.
+  const theme = `:root { --vscode-foreground: #cccccc; --vscode-editor-background: #1f1f1f; --vscode-panel-border: #2b2b2b; --vscode-editorWidget-background: #202020;
+    --vscode-editorWidget-border: #454545; --vscode-descriptionForeground: #9d9d9d; --vscode-focusBorder: #0078d4; --vscode-testing-iconPassed: #73c991;
+    --vscode-testing-iconFailed: #f14c4c; --vscode-charts-blue: #3794ff; --vscode-charts-yellow: #cca700; --vscode-disabledForeground: #6e7681;
+    --vscode-editorLineNumber-foreground: #6e7681; --vscode-textLink-foreground: #4daafc; --vscode-button-secondaryBackground: #313131;
+    --vscode-button-secondaryForeground: #cccccc; --vscode-input-background: #313131; --vscode-input-foreground: #cccccc; --vscode-errorForeground: #f85149;
+    --vscode-icon-foreground: #cccccc; --vscode-toolbar-hoverBackground: #5a5d5e50; --vscode-menu-background: #1f1f1f; --vscode-widget-shadow: #0000005c;
+    --vscode-inputValidation-errorBackground: #5a1d1d; --vscode-font-family: system-ui, sans-serif; --vscode-font-size: 13px; }`;
+  await page.setContent(`<html><head><style>${theme}</style><style>${iconCss}</style><style>${css}</style></head><body style="height:${viewport.height}px">${RUN_VIEW_BODY}</body></html>`);
   await page.evaluate(`window.posted = []; window.reports = [];
     window.acquireVsCodeApi = () => ({ postMessage: (m) => { window.posted.push(m); if (m.type === 'rendered') window.reports.push(m.report); }, getState: () => undefined, setState: () => undefined });`);
   await page.addScriptTag({ content: await runViewBundle() });

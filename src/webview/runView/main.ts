@@ -13,7 +13,7 @@ interface SavedState { runId?: string; selected?: string; expanded?: string[]; s
 const vscode = acquireVsCodeApi();
 const saved = vscode.getState() ?? {};
 const SVG = 'http://www.w3.org/2000/svg';
-const NODE_W = 200, NODE_H = 44, MAX_ITERATIONS = 24, TABLE_PAGE = 300;
+const NODE_H = 44, MAX_ITERATIONS = 24, TABLE_PAGE = 300;
 // A group with more distinct steps than BAND_OVER is drawn as bands of BAND_SIZE steps in dependency order (by rank),
 // each a node with its counts that expands on a click: thousands of distinct steps paint as a few dozen nodes.
 const BAND_OVER = 300, BAND_SIZE = 200;
@@ -199,7 +199,7 @@ function render(): void {
   g.setGraph({ rankdir: 'TB', nodesep: 24, ranksep: 36, marginx: 8, marginy: 8 });
   g.setDefaultEdgeLabel(() => ({}));
   for (const it of items) {
-    g.setNode(it.id, it.kind === 'cluster' ? { label: it.label, paddingTop: 24 } : { width: NODE_W, height: NODE_H });
+    g.setNode(it.id, it.kind === 'cluster' ? { label: it.label, paddingTop: 24 } : { width: widthOf(it), height: NODE_H });
     if (it.parent) g.setParent(it.id, it.parent);
   }
   // dagre cannot route edges to a cluster: an edge into an expanded group goes to the group's first steps,
@@ -249,13 +249,14 @@ function render(): void {
       clusters.appendChild(c);
       continue;
     }
-    const node = svg('g', { class: `node ${it.kind} state-${(it.state ?? 'none').toLowerCase()}${selected === it.id ? ' selected' : ''}${search && it.label.toLowerCase().includes(search) ? ' match' : ''}`, transform: `translate(${n.x - NODE_W / 2},${n.y - NODE_H / 2})`, tabindex: 0, role: 'button', 'data-id': it.id });
+    const w = widthOf(it);
+    const node = svg('g', { class: `node ${it.kind} state-${(it.state ?? 'none').toLowerCase()}${selected === it.id ? ' selected' : ''}${search && it.label.toLowerCase().includes(search) ? ' match' : ''}`, transform: `translate(${n.x - w / 2},${n.y - NODE_H / 2})`, tabindex: 0, role: 'button', 'data-id': it.id });
     node.setAttribute('aria-label', `${it.label}: ${it.sub}`);
-    node.appendChild(svg('rect', { width: NODE_W, height: NODE_H, rx: 6 }));
+    node.appendChild(svg('rect', { width: w, height: NODE_H, rx: 6 }));
     const title = svg('text', { x: 10, y: 18, class: 'title' });
-    title.textContent = clip(it.label, 26);
+    title.textContent = clip(it.label, Math.floor((w - 20) / CHAR_W));
     const sub = svg('text', { x: 10, y: 35, class: 'sub' });
-    sub.textContent = clip(it.sub, 30);
+    sub.textContent = clip(it.sub, Math.floor((w - 20) / SUB_CHAR_W));
     const tip = svg('title');
     tip.textContent = `${it.label}\n${it.sub}`;
     node.append(tip, title, sub);
@@ -271,6 +272,9 @@ function render(): void {
 }
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+// Nodes are as wide as their labels (within bounds): loop counts and long names are not cut at a fixed width.
+const CHAR_W = 7.2, SUB_CHAR_W = 6.4, MIN_W = 160, MAX_W = 340;
+const widthOf = (it: Item) => Math.round(Math.min(MAX_W, Math.max(MIN_W, 20 + Math.max(it.label.length * CHAR_W, it.sub.length * SUB_CHAR_W))));
 
 function activate(id: string): void {
   if (isBand(id)) { toggle(id); return; }
@@ -573,8 +577,9 @@ function fit(): void {
   if (!vp) return;
   const box = vp.getBBox();
   const w = $('graph').clientWidth || 800, h = $('graph').clientHeight || 600;
-  scale = Math.min(1.5, Math.max(0.05, Math.min(w / (box.width + 40), h / (box.height + 40))));
-  tx = 20 - box.x * scale; ty = 20 - box.y * scale;
+  scale = Math.min(1.25, Math.max(0.05, Math.min(w / (box.width + 40), h / (box.height + 40))));
+  // Centred, so a small graph does not sit in a corner of an empty canvas.
+  tx = Math.max(20, (w - box.width * scale) / 2) - box.x * scale; ty = Math.max(20, (h - box.height * scale) / 3) - box.y * scale;
   applyTransform();
   persist();
 }
@@ -596,8 +601,19 @@ function wire(): void {
     const hit = leafInstances(graph.rootId).find((id) => displayName(id).toLowerCase().includes(search));
     if (hit) reveal(hit);
   });
+  const menu = $('more-menu');
+  const more = $('more-actions');
+  const closeMenu = () => { menu.hidden = true; more.setAttribute('aria-expanded', 'false'); };
+  more.addEventListener('click', (ev) => {
+    ev.stopPropagation();
+    menu.hidden = !menu.hidden;
+    more.setAttribute('aria-expanded', String(!menu.hidden));
+    if (!menu.hidden) menu.querySelector<HTMLButtonElement>('button:not([hidden])')?.focus();
+  });
+  document.addEventListener('click', closeMenu);
+  menu.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') { closeMenu(); more.focus(); } });
   for (const b of document.querySelectorAll<HTMLButtonElement>('[data-action]')) {
-    b.addEventListener('click', () => vscode.postMessage({ type: 'action', action: b.dataset.action as 'refresh' }));
+    b.addEventListener('click', () => { closeMenu(); vscode.postMessage({ type: 'action', action: b.dataset.action as 'refresh' }); });
   }
   document.addEventListener('keydown', (ev) => {
     if ((ev.target as Element).tagName === 'INPUT') return;

@@ -109,7 +109,8 @@ describe('pipelines from the editor', () => {
     const created = emu.runs[emu.runs.length - 1];
     assert.deepEqual(created.parameters, { learning_rate: 0.25, input_path: 'gs://b/x.csv' });
     assert.equal(emu.experiments.find((e) => e.id === created.experimentId)?.displayName, 'churn-model');
-    await waitFor(() => vscode.window.visibleTextEditors.some((e) => e.document.uri.scheme === 'kfp-resource' && e.document.getText().includes(String((r.run as { run_id: string }).run_id))), 'the run to open');
+    // The started run opens in the run view (as the README says), not as a JSON document.
+    await waitFor(async () => (await api()).runPanels.has(String((r.run as { run_id: string }).run_id)), 'the run to open in the run view');
     const second = await run('kfp.pipeline.run', { file: 'pipelines/training_pipeline.py', experiment: 'churn-model', versionName: 'v-second' });
     assert.deepEqual(second.created, ['version', 'run']);
     assert.equal((second.version as { display_name: string }).display_name, 'v-second');
