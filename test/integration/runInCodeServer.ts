@@ -57,6 +57,16 @@ async function uiChecks(): Promise<{ passed: number; failed: number }> {
   await webviewChecks(browser, check);
   const emulator = new KfpEmulator({});
   await emulator.start();
+  /** Opens a workspace file by name with Quick Open, as a user does; returns the quick input. */
+  const quickOpen = async (page: Page, name: string) => {
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 10_000 });
+    await input.fill(name);
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 10_000 });
+    await input.press('Enter');
+    return input;
+  };
   const openView = async (page: Page) => {
     await page.waitForSelector('.activitybar', { timeout: 60_000 });
     const icon = page.locator('.activitybar [aria-label^="Kubeflow Pipelines"]').first();
@@ -77,12 +87,7 @@ async function uiChecks(): Promise<{ passed: number; failed: number }> {
           // The first thing the user does is open a pipeline file: nothing has woken the extension yet.
           await check('opening a pipeline file first (nothing else woke the extension) shows its code lenses and outline', async () => {
             await page.waitForSelector('.activitybar', { timeout: 60_000 });
-            await page.keyboard.press('Control+P');
-            const input = page.locator('.quick-input-widget input');
-            await input.waitFor({ timeout: 10_000 });
-            await input.fill('training_pipeline.py');
-            await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'training_pipeline.py' }).first().waitFor({ timeout: 10_000 });
-            await input.press('Enter');
+            await quickOpen(page, 'training_pipeline.py');
             await page.locator('.codelens-decoration a', { hasText: /^\s*Run\s*$/ }).first().waitFor({ timeout: 30_000 });
             await page.locator('.codelens-decoration a', { hasText: /Compile/ }).first().waitFor({ timeout: 5_000 });
           });
@@ -111,12 +116,7 @@ async function uiChecks(): Promise<{ passed: number; failed: number }> {
         } else if (scenario === 'run') {
           await check('the Run code lens starts a run with no other step than the parameter prompts', async () => {
             const before = emulator.runs.length;
-            await page.keyboard.press('Control+P');
-            const input = page.locator('.quick-input-widget input');
-            await input.waitFor({ timeout: 10_000 });
-            await input.fill('training_pipeline.py');
-            await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'training_pipeline.py' }).first().waitFor({ timeout: 10_000 });
-            await input.press('Enter');
+            const input = await quickOpen(page, 'training_pipeline.py');
             const lens = page.locator('.codelens-decoration a', { hasText: /^\s*Run\s*$/ }).first();
             await lens.waitFor({ timeout: 30_000 });
             await lens.click();
