@@ -145,7 +145,11 @@ function visibleItems(): { items: Item[]; edges: Array<[string, string]> } {
       for (const m of members) { bandOf.set(m, bid); where.set(m, bid); }
       const open = expanded.has(bid);
       const c: Partial<Record<RuntimeState, number>> = {};
-      for (const m of members) for (const [st, n] of Object.entries(counts(m))) c[st as RuntimeState] = (c[st as RuntimeState] ?? 0) + (n ?? 0);
+      for (const m of members) {
+        // A step counts itself; only groups need their leaves counted.
+        if (isLeaf(nodeOf(m))) { const st = stateOf(m) ?? 'PENDING'; c[st] = (c[st] ?? 0) + 1; continue; }
+        for (const [st, n] of Object.entries(counts(m))) c[st as RuntimeState] = (c[st as RuntimeState] ?? 0) + (n ?? 0);
+      }
       items.push({ id: bid, label: `steps ${k * BAND_SIZE + 1}–${k * BAND_SIZE + members.length} of ${ch.length}`, sub: countText(c), kind: open ? 'cluster' : 'node', parent });
       shown.add(bid);
       if (open) for (const m of members) add(m, bid);
