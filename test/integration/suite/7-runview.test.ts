@@ -71,7 +71,8 @@ describe('the run view', () => {
     assert.equal(r.ok, true, r.error);
     const a = await api();
     const panel = a.runPanels.get(id)!;
-    const first = await panel.nextReport((x) => x.tableRows === 2);
+    // The first webview of the session loads VS Code's webview host and our bundle cold: give it longer.
+    const first = await panel.nextReport((x) => x.tableRows === 2, 60_000);
     assert.equal(first.states.RUNNING, 1, JSON.stringify(first));
     emu.clock.advance(40_000);
     await a.poller.pollNow();
