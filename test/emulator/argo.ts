@@ -470,7 +470,19 @@ export class ArgoRun {
 
   /** The pods, with their step's IR path and when they run. */
   pods(): Array<{ podName: string; node: SimNode }> {
-    return [...this.nodes.values()].filter((n) => n.pod).map((n) => ({ podName: n.pod!.podName, node: n }));
+    return [...this.podIndex().entries()].map(([podName, node]) => ({ podName, node }));
+  }
+
+  /** The node of a pod (log routes ask this every 100 ms while following: indexed once). */
+  pod(podName: string): SimNode | undefined { return this.podIndex().get(podName); }
+
+  private podsByName?: Map<string, SimNode>;
+  private podIndex(): Map<string, SimNode> {
+    if (!this.podsByName) {
+      this.podsByName = new Map();
+      for (const n of this.nodes.values()) if (n.pod) this.podsByName.set(n.pod.podName, n);
+    }
+    return this.podsByName;
   }
 
   /** Key of a pod's archived main log: the artifact repository's keyFormat (KFP manifests: private-artifacts/{namespace}/{workflow}/{Y}/{m}/{d}/{pod}) plus /main.log. */

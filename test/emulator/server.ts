@@ -583,8 +583,9 @@ export class KfpEmulator {
       if (!inner || !pod.startsWith(workflowName(inner.pipelineInfo?.name ?? 'pipeline', r.id))) continue;
       const view = this.workflowOf(r, now);
       if (!view?.run) continue;
-      const p = view.run.pods().find((x) => x.podName === pod);
-      if (!p || p.node.start > view.u) continue;
+      const node = view.run.pod(pod);
+      if (!node || node.start > view.u) continue;
+      const p = { podName: pod, node };
       const cut = view.cancelAt !== undefined ? Math.min(view.u, view.cancelAt) : view.u;
       const ended = p.node.end <= cut || view.cancelAt !== undefined && view.u >= view.cancelAt;
       const endUnits = p.node.end <= cut ? p.node.end : view.cancelAt;

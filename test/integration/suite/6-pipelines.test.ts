@@ -8,7 +8,7 @@ import { KfpEmulator } from '../../emulator/server';
 import { sharedDir } from '../../emulator/openapi';
 import { parsePipelineText, pipelineParameters, ParameterType } from '../../../src/core/pipeline/spec';
 import type { JsonValue } from '../../../src/core/kfp/types';
-import { addEndpoint, api, clearEndpoints, emulator, run, waitFor } from './helpers';
+import { addEndpoint, api, children, clearEndpoints, emulator, label, run, waitFor } from './helpers';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 const V2 = path.join(ROOT, 'test/fixtures/python/kfp-v2-standin');
@@ -201,5 +201,34 @@ describe('pipelines from the editor', () => {
       await run('kfp.endpoint.select', 'emu');
       await v1.stop();
     }
+  });
+
+  it('runs an uploaded pipeline (its newest version) or a chosen version from the tree, and says what is wrong', async () => {
+    const roots = await children();
+    const pipelinesRoot = roots.find((n) => label(n) === 'Pipelines')!;
+    const pipelines = await children(pipelinesRoot);
+    const node = pipelines.find((n) => /\bkfp\.pipeline\b/.test(String(n.treeItem().contextValue)))!;
+    assert.ok(node, pipelines.map(label).join(', '));
+    // The tree offers Run (inline and in the menu) and Run with Options on pipelines and versions.
+    const menus = JSON.parse(fs.readFileSync(path.join(vscode.extensions.getExtension('kfp-vscode.kubeflow-pipelines-vscode')!.extensionPath, 'package.json'), 'utf8')).contributes.menus['view/item/context'] as Array<{ command: string; when: string }>;
+    for (const cmd of ['kfp.pipeline.runVersion', 'kfp.pipeline.runVersionWithOptions']) {
+      const entry = menus.find((m) => m.command === cmd)!;
+      const re = new RegExp(/viewItem =~ \/(.*)\//.exec(entry.when)![1]);
+      assert.ok(re.test(String(node.treeItem().contextValue)), `${cmd} is offered on ${node.treeItem().contextValue}`);
+    }
+    const pipelineId = (node as unknown as { resource(): { id: string } }).resource().id;
+    const pl = emu.pipelines.find((p) => p.id === pipelineId)!;
+    const newest = emu.versions.filter((v) => v.pipelineId === pipelineId).sort((a, b) => b.createdAt - a.createdAt)[0];
+    const defs = ((((newest.spec.pipeline_spec ?? newest.spec) as Record<string, Record<string, Record<string, Record<string, { isOptional?: boolean; defaultValue?: unknown; parameterType?: string }>>>>).root?.inputDefinitions?.parameters) ?? {});
+    const parameters = Object.fromEntries(Object.entries(defs).filter(([, d]) => !d.isOptional && d.defaultValue === undefined).map(([k, d]) => [k, d.parameterType === 'STRING' ? 'x' : d.parameterType === 'BOOLEAN' ? true : d.parameterType === 'LIST' ? [] : d.parameterType === 'STRUCT' ? {} : 1]));
+    const before = emu.runs.length;
+    const r = await run('kfp.pipeline.runVersion', { pipelineId, parameters, runName: 'from the tree' });
+    assert.equal(r.ok, true, r.error);
+    assert.equal(emu.runs.length, before + 1);
+    assert.deepEqual(emu.runs[emu.runs.length - 1].versionRef, { pipelineId, versionId: newest.id });
+    assert.equal((r.pipeline as { display_name: string }).display_name, pl.displayName);
+    const missing = await run('kfp.pipeline.runVersion', { pipelineId: 'no-such-pipeline' });
+    assert.equal(missing.ok, false);
+    assert.match(missing.error!, /not found|no version/i);
   });
 });
