@@ -109,3 +109,20 @@ describe('answers of the wrong shape', () => {
     } finally { await emu.stop(); }
   });
 });
+
+describe('Kubernetes answers', () => {
+  it('carry no kubeconfig token back into an error', async () => {
+    const http = await import('node:http');
+    const token = 'kube-secret-token-123';
+    const srv = http.createServer((_q, r) => { r.writeHead(401, { 'content-type': 'application/json' }); r.end(JSON.stringify({ kind: 'Status', message: `Unauthorized: Bearer ${token}` })); });
+    await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
+    try {
+      const { workflowOfRun } = await import('../../src/core/logs/podLogs.js');
+      const port = (srv.address() as { port: number }).port;
+      const e = await workflowOfRun({ server: `http://127.0.0.1:${port}`, headers: { authorization: `Bearer ${token}` } }, 'kubeflow', 'r').catch((x: Error) => x);
+      assert.ok(e instanceof Error);
+      assert.match(e.message, /401: Unauthorized: \*\*\*/);
+      assert.ok(!e.message.includes(token));
+    } finally { srv.close(); }
+  });
+});

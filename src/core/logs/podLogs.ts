@@ -9,6 +9,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { KfpError } from '../kfp/errors';
+import { redact, secretsOfHeaders } from '../util/redact';
 import type { KfpClient } from '../kfp/client';
 import { loadKubernetes } from '../util/lazy';
 
@@ -108,7 +109,8 @@ async function* streamGet(url: URL, conn: K8sConnection, signal?: AbortSignal): 
     for await (const c of res) body += (c as Buffer).toString();
     let message = body;
     try { message = (JSON.parse(body) as { message?: string }).message ?? body; } catch { /* text */ }
-    throw new KfpError(`Kubernetes API: ${res.statusCode}: ${message.trim()}`, 'http', res.statusCode);
+    // The kubeconfig's credentials are cut out of what the API server (or a proxy in front of it) sends back.
+    throw new KfpError(`Kubernetes API: ${res.statusCode}: ${redact(message.trim(), secretsOfHeaders(conn.headers))}`, 'http', res.statusCode);
   }
   try {
     for await (const c of res) yield c as Buffer;
