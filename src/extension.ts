@@ -105,6 +105,7 @@ export function activate(context: vscode.ExtensionContext): KfpExtensionApi | Kf
   const logFs = new LogFileSystem(endpoints);
   context.subscriptions.push(
     vscode.workspace.registerFileSystemProvider(LOG_SCHEME, logFs, { isReadonly: true, isCaseSensitive: true }),
+    logFs.onLateError(({ error }) => void vscode.window.showErrorMessage(`The log stopped part-way: ${error} The editor shows what arrived.`)),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
         const runId = (state as { runId?: string } | undefined)?.runId;

@@ -104,7 +104,8 @@ export function registerRunCommands(s: Services, deps: RunPanelDeps, compiler: P
     }
     // vscode.open rather than openTextDocument: logs over 50 MB are not handed to extensions, but the editor opens them.
     await vscode.commands.executeCommand('vscode.open', uri, { preview: false, viewColumn: vscode.ViewColumn.Beside });
-    return { ok: true, uri: uri.toString(), bytes: ready.bytes };
+    // complete: false means the editor shows the first part and reloads with the whole log when it has arrived.
+    return { ok: true, uri: uri.toString(), bytes: ready.bytes, complete: ready.complete, source: ready.source };
   });
 
   register(s, 'kfp.run.stepOutputs', async (arg?: unknown) => {
@@ -124,7 +125,7 @@ export function registerRunCommands(s: Services, deps: RunPanelDeps, compiler: P
     if (!a.uri) throw new UserError('Pass {uri} (an artifact URI such as minio://mlpipeline/v2/artifacts/…) and optionally {runId, name}.');
     if (!storagePath(a.uri)) throw new UserError(`${a.uri} is not a storage path the KFP UI server can read (gs://, s3://, minio://, http(s)://).`);
     const uri = artifactUri(a.runId ?? 'artifact', a.uri, a.name);
-    const data = await logFs.readFile(uri).catch((e: Error) => e);
+    const data = await logFs.readWhole(uri).catch((e: Error) => e);
     if (data instanceof Error) return { ok: false, error: data.message };
     await vscode.commands.executeCommand('vscode.open', uri, { preview: false, viewColumn: vscode.ViewColumn.Beside });
     return { ok: true, uri: uri.toString(), bytes: data.length };

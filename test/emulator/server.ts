@@ -27,6 +27,8 @@ export interface Fault {
   /** Let the request start, then cut the connection after this many ms (a stream that breaks). */
   dropAfterMs?: number;
   malformed?: boolean;
+  /** A slow link: the (otherwise normal) answer is sent at this many bytes per second, in 64 KiB pieces. */
+  bytesPerSecond?: number;
   /** How many requests it applies to; unlimited when absent. */
   count?: number;
 }
@@ -266,6 +268,7 @@ export class KfpEmulator {
 
     const key = `${method} ${url.pathname}`;
     const fault = this.faults.find((f) => !f.match || new RegExp(f.match).test(key));
+    const slowLink = fault?.bytesPerSecond;
     if (fault) {
       if (fault.count !== undefined && --fault.count <= 0) this.faults.splice(this.faults.indexOf(fault), 1);
       if (fault.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
@@ -280,7 +283,7 @@ export class KfpEmulator {
 
     let km: RegExpMatchArray | null;
     if (method === 'GET' && (km = url.pathname.match(/^\/apis\/argoproj\.io\/v1alpha1\/namespaces\/([^/]+)\/workflows$/))) return send(res, this.workflows(url.searchParams));
-    if (method === 'GET' && (km = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/))) return this.podLog(decodeURIComponent(km[1]), decodeURIComponent(km[2]), url.searchParams, req, res);
+    if (method === 'GET' && (km = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/))) return this.podLog(decodeURIComponent(km[1]), decodeURIComponent(km[2]), url.searchParams, req, res, slowLink);
     // ML Metadata over gRPC-web, as the UI server's /ml_metadata.* proxy serves it (at the server's root: a Kubeflow
     // platform routes /ml_metadata outside the /pipeline prefix).
     if (method === 'POST' && (km = url.pathname.match(/^\/ml_metadata\.MetadataStoreService\/(\w+)$/))) {
@@ -304,7 +307,8 @@ export class KfpEmulator {
     }
     this.validateResponse(method, pathname, reply);
     if (method !== 'GET' && reply.status < 300) this.save();
-    send(res, reply);
+    if (slowLink) sendSlowly(res, reply, slowLink);
+    else send(res, reply);
   }
 
   /** Kubeflow gateway and multi-user identity checks. */
@@ -615,7 +619,7 @@ export class KfpEmulator {
   }
 
   /** GET /api/v1/namespaces/{ns}/pods/{pod}/log (Kubernetes), with follow as a chunked stream. */
-  private podLog(ns: string, pod: string, q: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse): void {
+  private podLog(ns: string, pod: string, q: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse, slowLink?: number): void {
     const now = this.clock.now();
     const found = this.podOf(pod, now);
     const k8sError = (code: number, reason: string, message: string) => { res.writeHead(code, { 'content-type': 'application/json' }); res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code })); };
@@ -624,6 +628,10 @@ export class KfpEmulator {
     const timestamps = q.get('timestamps') === 'true';
     const since = q.get('sinceTime') ? Date.parse(q.get('sinceTime')!) : undefined;
     const fmt = (l: { t: number; text: string }) => `${timestamps ? new Date(l.t).toISOString().replace(/(\.\d{3})Z$/, '$1000000Z') + ' ' : ''}${l.text}\n`;
+    if (slowLink && q.get('follow') !== 'true') {
+      const all = this.logLines(pod, found.plan, now).filter((l) => since === undefined || l.t >= since);
+      return sendSlowly(res, { status: 200, text: all.map(fmt).join('') }, slowLink);
+    }
     res.writeHead(200, { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' });
     let sent = 0;
     const lines = () => this.logLines(pod, found.plan, this.clock.now()).filter((l) => since === undefined || l.t >= since);
@@ -1135,6 +1143,22 @@ function parseMultipart(raw: Buffer, boundary: string): Array<{ name?: string; f
     pos = next;
   }
   return out;
+}
+
+/** A reply over a slow link (a fault for tests of streamed reads): the same answer, in timed pieces. */
+function sendSlowly(res: http.ServerResponse, r: Reply, bytesPerSecond: number): void {
+  const text = Buffer.from(r.text ?? (r.body === undefined ? '' : JSON.stringify(r.body)));
+  res.writeHead(r.status, { 'content-type': r.text !== undefined ? 'text/plain; charset=utf-8' : 'application/json', 'content-length': String(text.length), ...(r.headers ?? {}) });
+  const piece = 64 * 1024;
+  let at = 0;
+  const next = () => {
+    if (res.destroyed) return;
+    res.write(text.subarray(at, at + piece));
+    at += piece;
+    if (at >= text.length) res.end();
+    else setTimeout(next, Math.max(1, (piece / bytesPerSecond) * 1000));
+  };
+  next();
 }
 
 function send(res: http.ServerResponse, r: Reply): void {

@@ -85,16 +85,13 @@ describe('specs that would never end', () => {
   });
 
   it('the graph builder draws a recursive component once, and stops at a step limit on exponential specs', () => {
-    const t0 = Date.now();
+    // That these end at all is the test (mocha's timeout catches one that does not); their speed is not timed here.
     const g = buildGraph(parsePipelineText(selfCalling).spec!);
-    assert.ok(Date.now() - t0 < 1000);
     assert.equal(g.byId.get('root/a/x/z')?.recursive, true);
     // Thirty levels of a component used twice: 2^30 steps if expanded.
     const comps: Record<string, unknown> = { 'comp-leaf': { executorLabel: 'e' } };
     for (let i = 0; i < 30; i++) comps[`comp-${i}`] = { dag: { tasks: { l: { componentRef: { name: i === 29 ? 'comp-leaf' : `comp-${i + 1}` } }, r: { componentRef: { name: i === 29 ? 'comp-leaf' : `comp-${i + 1}` } } } } };
     const wide = { pipelineInfo: { name: 'w' }, root: { dag: { tasks: { t: { componentRef: { name: 'comp-0' } } } } }, components: comps, deploymentSpec: { executors: { e: { container: { image: 'x' } } } } } as unknown as JsonObject;
-    const t1 = Date.now();
     assert.throws(() => buildGraph(wide, 50_000), GraphTooLargeError);
-    assert.ok(Date.now() - t1 < 2000, `${Date.now() - t1} ms`);
   });
 });

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { KfpClient } from '../../src/core/kfp/client';
 import { buildGraph } from '../../src/core/graph/model';
 import { runState } from '../../src/core/graph/forRun';
-import { kubernetesLog, podLog, LogTarget } from '../../src/core/logs/podLogs';
+import { kubernetesLog, podLog, LogTarget, wholePodLog } from '../../src/core/logs/podLogs';
 import { parsePipelineText } from '../../src/core/pipeline/spec';
 import { KfpEmulator } from '../emulator/server';
 
@@ -67,6 +67,40 @@ describe('step logs', () => {
     for await (const b of podLog({ kubernetes: conn, client }, done)) arch.push(b);
     assert.equal(arch[0].source, 'archive');
     assert.match(arch[0].lines[arch[0].lines.length - 1], /done$/);
+  });
+
+  it('streams a whole log for a document chunk by chunk, and starts over when a source breaks part-way', async () => {
+    const big = new KfpEmulator({ seed: 'none', runDurationMs: 20_000, logLinesPerSecond: 5_000 });
+    const c2 = new KfpClient({ baseUrl: await big.start() });
+    try {
+      await c2.connect();
+      const { target } = await runningStep(big, c2);
+      big.clock.advance(60_000);
+      const done = { ...target, running: false };
+      const found = (big as unknown as { podOf(p: string, n: number): { plan: { task: string; start: number; end?: number; state: 'SUCCEEDED' } } }).podOf(target.podName, big.clock.now());
+      const expected = big.logLines(target.podName, found.plan, big.clock.now()).map((l) => l.text + '\n').join('');
+      // The UI server over a slow link: the chunks come one by one, the first long before the last.
+      big.addFault({ match: '/k8s/pod/logs', bytesPerSecond: 2 * 1024 * 1024, count: 1 });
+      const seen: Array<{ bytes: number; at: number; source: string; restart: boolean }> = [];
+      const parts: Buffer[] = [];
+      const t0 = Date.now();
+      const r = await wholePodLog({ client: c2 }, done, (c, source, restart) => { if (restart) parts.length = 0; parts.push(c); seen.push({ bytes: c.length, at: Date.now() - t0, source, restart }); });
+      assert.equal(r.source, 'ui-server');
+      assert.ok(expected.length > 1_000_000, `${expected.length} bytes`);
+      assert.equal(Buffer.concat(parts).toString('utf8'), expected);
+      assert.ok(seen.length >= 10, `${seen.length} chunks`);
+      assert.ok(seen[0].at < seen[seen.length - 1].at, 'the first chunk came before the last');
+      assert.ok(seen.every((x) => !x.restart));
+      // The Kubernetes stream breaks after its first bytes: the UI server's log replaces what had arrived.
+      big.addFault({ match: '/log$', dropAfterMs: 100, bytesPerSecond: 256 * 1024, count: 1 });
+      parts.length = 0; seen.length = 0;
+      const r2 = await wholePodLog({ client: c2, kubernetes: async () => ({ server: big.url, headers: {} }) }, done, (c, source, restart) => { if (restart) parts.length = 0; parts.push(c); seen.push({ bytes: c.length, at: 0, source, restart }); });
+      assert.equal(r2.source, 'ui-server');
+      assert.equal(seen[0].source, 'kubernetes');
+      assert.equal(seen.find((x) => x.source === 'ui-server')?.restart, true);
+      assert.equal(Buffer.concat(parts).toString('utf8'), expected);
+      assert.match(r2.skipped.join(' '), /Kubernetes: /);
+    } finally { await big.stop(); }
   });
 
   it('says which sources failed when none has the log', async () => {

@@ -27,6 +27,8 @@ export interface HttpRequest {
   maxBytes?: number;
   /** What the request is for, in messages (e.g. "List runs"). */
   what?: string;
+  /** Called with each chunk of a successful (2xx) answer as it arrives, before the whole body is returned. */
+  onChunk?: (chunk: Buffer) => void;
 }
 
 export interface HttpResponse {
@@ -90,6 +92,7 @@ export class NodeTransport implements HttpTransport {
       size += chunk.length;
       if (size > max) throw tooBig();
       chunks.push(chunk);
+      if (req.onChunk && status >= 200 && status < 300) req.onChunk(chunk);
     }
     return { status, headers, body: Buffer.concat(chunks) };
   }
@@ -106,9 +109,10 @@ export class NodeTransport implements HttpTransport {
     req.signal?.addEventListener('abort', onAbort, { once: true });
     if (req.signal?.aborted) controller.abort();
     let timedOut = false;
-    const timer = req.timeoutMs
-      ? setTimeout(() => { timedOut = true; controller.abort(); }, req.timeoutMs)
-      : undefined;
+    const expire = () => { timedOut = true; controller.abort(); };
+    let timer = req.timeoutMs ? setTimeout(expire, req.timeoutMs) : undefined;
+    // A streamed answer (onChunk) may take longer than the timeout in all, as long as it keeps coming.
+    const idle = Boolean(req.onChunk);
     const describe = `${req.method} ${req.url.origin}${req.url.pathname}`;
     const fail = (err: unknown): KfpError => {
       if (err instanceof KfpError) return err;
@@ -137,7 +141,10 @@ export class NodeTransport implements HttpTransport {
       });
       try { onHead(res.statusCode ?? 0, res.headers); } catch (e) { res.destroy(); throw e; }
       try {
-        for await (const chunk of res) yield chunk as Buffer;
+        for await (const chunk of res) {
+          if (idle && timer) { clearTimeout(timer); timer = setTimeout(expire, req.timeoutMs); }
+          yield chunk as Buffer;
+        }
       } finally {
         if (!res.complete) res.destroy();
       }

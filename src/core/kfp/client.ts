@@ -44,6 +44,8 @@ interface CallOptions {
   headers?: Record<string, string>;
   /** The path is from the server's root, not under the endpoint's base path. */
   fromRoot?: boolean;
+  /** Each chunk of a successful answer as it arrives (a log streamed into a document). */
+  onChunk?: (chunk: Buffer) => void;
 }
 
 export interface UploadOptions {
@@ -127,7 +129,7 @@ export class KfpClient {
     try {
       res = await this.transport.request({
         method, url: this.url(path, o.query, o.fromRoot), headers, body, signal: o.signal, timeoutMs: this.timeoutMs,
-        maxBytes: this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, what: o.what,
+        maxBytes: this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, what: o.what, onChunk: o.onChunk,
       });
     } catch (e) {
       if (e instanceof KfpError) throw redactError(e, secrets);
@@ -185,8 +187,8 @@ export class KfpClient {
   }
 
   /** A plain-text route of the UI server beside the API (e.g. k8s/pod/logs), with the endpoint's auth. */
-  async getText(path: string, query: Query, signal?: AbortSignal, what = 'Request'): Promise<string> {
-    const res = await this.send('GET', path, { query, signal, what });
+  async getText(path: string, query: Query, signal?: AbortSignal, what = 'Request', onChunk?: (chunk: Buffer) => void): Promise<string> {
+    const res = await this.send('GET', path, { query, signal, what, onChunk });
     return res.body.toString('utf8');
   }
 

@@ -193,6 +193,53 @@ export async function* podLog(src: LogSources, t: LogTarget, signal?: AbortSigna
   throw new Error(`No log for ${t.podName}: ${errors.join('; ')}`);
 }
 
+/**
+ * A step's whole log as it arrives, for a document: the bytes of the first source
+ * that has it, passed on chunk by chunk so that an editor can show the first screen
+ * long before a large log has arrived. Nothing is followed (a snapshot). When a
+ * source fails part-way, `onData` is called with `restart` for the next source's
+ * first chunk, so that what was shown of the failed one is dropped.
+ */
+export async function wholePodLog(src: LogSources, t: LogTarget, onData: (chunk: Buffer, source: LogSource, restart: boolean) => void, signal?: AbortSignal): Promise<{ source: LogSource; skipped: string[] }> {
+  const errors: string[] = [];
+  let sent = false;
+  const sink = (source: LogSource) => {
+    let first = true;
+    return (c: Buffer) => { onData(c, source, first && sent); first = false; sent = true; };
+  };
+  const conn = src.kubernetes ? await src.kubernetes().catch((e: Error) => { errors.push(`kubeconfig: ${e.message}`); return undefined; }) : undefined;
+  if (conn) {
+    try {
+      const url = new URL(`${conn.server}/api/v1/namespaces/${encodeURIComponent(t.namespace)}/pods/${encodeURIComponent(t.podName)}/log?${new URLSearchParams({ container: 'main' })}`);
+      const put = sink('kubernetes');
+      for await (const c of streamGet(url, conn, signal)) put(c);
+      return { source: 'kubernetes', skipped: errors };
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      errors.push(`Kubernetes: ${(e as Error).message}`);
+    }
+  }
+  try {
+    const put = sink('ui-server');
+    await src.client.getText('k8s/pod/logs', { podname: t.podName, runid: t.runId, podnamespace: t.namespace, createdat: dateOf(t.runCreatedAt) }, signal, 'Read step log', put);
+    return { source: 'ui-server', skipped: errors };
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    errors.push(`UI server: ${(e as Error).message}`);
+  }
+  try {
+    const key = archiveKey(t);
+    if (!key) throw new KfpError('No archive key: the workflow name or the run date is unknown.', 'malformed');
+    const put = sink('archive');
+    await src.client.getText('artifacts/get', { source: 'minio', namespace: t.namespace, bucket: 'mlpipeline', key }, signal, 'Read archived log', put);
+    return { source: 'archive', skipped: errors };
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    errors.push(`archive: ${(e as Error).message}`);
+  }
+  throw new Error(`No log for ${t.podName}: ${errors.join('; ')}`);
+}
+
 /** The Argo Workflow of a run, found by its label pipeline/runid through the Kubernetes API (undefined when there is none). */
 export async function workflowOfRun(conn: K8sConnection, namespace: string, runId: string, signal?: AbortSignal, o: { timeoutMs?: number; maxBytes?: number } = {}): Promise<Record<string, unknown> | undefined> {
   const url = new URL(`${conn.server}/apis/argoproj.io/v1alpha1/namespaces/${encodeURIComponent(namespace)}/workflows?labelSelector=${encodeURIComponent(`pipeline/runid=${runId}`)}`);
