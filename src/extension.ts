@@ -42,6 +42,8 @@ export interface KfpExtensionApi {
   treeView: vscode.TreeView<ExplorerNode>;
   /** What other extensions get outside test mode. */
   publicApi: KfpPublicApi;
+  /** Step logs and artifacts as documents (benchmarks time when the editor has a whole log). */
+  logDocuments: LogFileSystem;
 }
 
 export function activate(context: vscode.ExtensionContext): KfpExtensionApi | KfpPublicApi {
@@ -121,7 +123,7 @@ export function activate(context: vscode.ExtensionContext): KfpExtensionApi | Kf
   log().trace(`Activated in ${activateMs.toFixed(1)} ms`);
   // Other extensions get a narrow API with no secret access; the internals are exported only to tests and benchmarks.
   if (context.extensionMode !== vscode.ExtensionMode.Test) return publicApiOf(endpoints);
-  return { explorer, endpoints, poller, treeView, workspacePipelines, runPanels: RunPanel.panels, activateMs, publicApi: publicApiOf(endpoints) };
+  return { explorer, endpoints, poller, treeView, workspacePipelines, runPanels: RunPanel.panels, activateMs, publicApi: publicApiOf(endpoints), logDocuments: logFs };
 }
 
 export function deactivate(): void {

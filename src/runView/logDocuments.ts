@@ -61,6 +61,9 @@ export class LogFileSystem implements vscode.FileSystemProvider {
   /** A log that failed after its first part was shown (the editor shows why; the command had already returned). */
   private readonly lateErrors = new vscode.EventEmitter<{ uri: vscode.Uri; error: string }>();
   readonly onLateError = this.lateErrors.event;
+  /** The editor read a log document: its size, and whether it was the whole log or its first part. */
+  private readonly served = new vscode.EventEmitter<{ uri: vscode.Uri; bytes: number; whole: boolean }>();
+  readonly onDidServe = this.served.event;
 
   constructor(private readonly endpoints: EndpointManager) {}
 
@@ -194,6 +197,7 @@ export class LogFileSystem implements vscode.FileSystemProvider {
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {
     const l = await this.ready(uri);
     const data = this.content(l);
+    this.served.fire({ uri, bytes: data.length, whole: l.done });
     if (!l.done) l.servedPart = true;
     // The editor has the whole log now: nothing is kept.
     else { l.servedPart = false; l.chunks = []; this.loads.delete(l.key); }
