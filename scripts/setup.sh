@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine (Debian 12, Node 20) lacks for the tests and the
 # demo: Debian packages (Chromium for the tests, ripgrep and the Kerberos headers
-# for the VS Code server's native modules), the npm packages, and the VS Code
+# for the VS Code server's native modules, container engines for real builds),
+# the npm packages, and the VS Code
 # server of the code-server npm package (into .vscode-test/, ignored by git).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,13 @@ need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v rg >/dev/null || need+=(ripgrep)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
+# Real container builds in the tests (../shared/container-builds.md): the Docker engine
+# (started by the tests with private paths), a registry on loopback, buildah, and a
+# static busybox for FROM scratch images.
+[ -x /usr/sbin/dockerd ] || need+=(docker.io)
+[ -x /usr/bin/docker-registry ] || need+=(docker-registry)
+[ -x /usr/bin/buildah ] || need+=(buildah)
+[ -x /bin/busybox ] || need+=(busybox-static)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "Please install these Debian packages first (as root): ${need[*]}" >&2
