@@ -28,6 +28,9 @@ import { RunPanel, VIEW_TYPE } from './runView/runPanel';
 import { LogFileSystem, LOG_SCHEME } from './runView/logDocuments';
 import { KfpPublicApi, publicApiOf } from './publicApi';
 import { log } from './logging';
+import { ComponentsProvider } from './components/componentsView';
+import { ComponentBuilds, TASK_TYPE } from './components/componentBuilds';
+import { DockerfileLenses, registerComponentCommands } from './components/componentCommands';
 
 /** What the extension hands to other extensions and to its own integration tests. */
 export interface KfpExtensionApi {
@@ -44,6 +47,7 @@ export interface KfpExtensionApi {
   publicApi: KfpPublicApi;
   /** Step logs and artifacts as documents (benchmarks time when the editor has a whole log). */
   logDocuments: LogFileSystem;
+  components: ComponentsProvider;
 }
 
 export function activate(context: vscode.ExtensionContext): KfpExtensionApi | KfpPublicApi {
@@ -119,11 +123,22 @@ export function activate(context: vscode.ExtensionContext): KfpExtensionApi | Kf
   );
   registerRunCommands(services, runDeps, compiler, logFs);
 
+  // Component containers: build, try and push each step's image.
+  const components = new ComponentsProvider(context.workspaceState);
+  const builds = new ComponentBuilds(components, context.globalStorageUri);
+  context.subscriptions.push(
+    components, builds,
+    vscode.window.registerTreeDataProvider('kfp.components', components),
+    vscode.tasks.registerTaskProvider(TASK_TYPE, builds),
+    vscode.languages.registerCodeLensProvider([{ pattern: '**/Dockerfile', scheme: 'file' }, { pattern: '**/Containerfile', scheme: 'file' }], new DockerfileLenses()),
+  );
+  registerComponentCommands(services, components, builds);
+
   const activateMs = performance.now() - started;
   log().trace(`Activated in ${activateMs.toFixed(1)} ms`);
   // Other extensions get a narrow API with no secret access; the internals are exported only to tests and benchmarks.
   if (context.extensionMode !== vscode.ExtensionMode.Test) return publicApiOf(endpoints);
-  return { explorer, endpoints, poller, treeView, workspacePipelines, runPanels: RunPanel.panels, activateMs, publicApi: publicApiOf(endpoints), logDocuments: logFs };
+  return { explorer, endpoints, poller, treeView, workspacePipelines, runPanels: RunPanel.panels, activateMs, publicApi: publicApiOf(endpoints), logDocuments: logFs, components };
 }
 
 export function deactivate(): void {

@@ -8,6 +8,9 @@ import { chromium, Page } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS, copyWorkspace, ROOT, startServer, vscodeVersion, workbenchUrl } from './harness';
 import { KfpEmulator } from '../emulator/server';
 import { webviewChecks } from '../webview/checks';
+import { RealEngines, startRealEngines } from '../containers/realEngines';
+
+let engines: RealEngines | undefined;
 
 interface Stats { passes: number; failures: number; pending: number }
 
@@ -15,7 +18,9 @@ async function runSuite(pass: 'main' | 'restricted'): Promise<Stats> {
   const resultsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kfp-results-')), 'results.json');
   // The main pass trusts the workspace; the restricted pass leaves trust on, so the folder opens in Restricted Mode.
   const settings = pass === 'main' ? { 'security.workspace.trust.enabled': false } : { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' };
-  const server = await startServer({ settings, env: { KFP_TEST_RESULTS: resultsFile, KFP_SUITE: pass, KFP_SHARED_DIR: process.env.KFP_SHARED_DIR ?? '' } });
+  // Real container engines (Docker engine, registry, buildah) for the component builds; the extension host inherits their environment.
+  const engineEnv = engines ? { ...engines.env, KFP_TEST_REGISTRY: engines.registry ?? '', KFP_TEST_BUSYBOX: engines.busybox ?? '', KFP_TEST_ENGINES_WHY: engines.why.join('; ') } : {};
+  const server = await startServer({ settings, env: { KFP_TEST_RESULTS: resultsFile, KFP_SUITE: pass, KFP_SHARED_DIR: process.env.KFP_SHARED_DIR ?? '', ...engineEnv } });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const workspace = copyWorkspace();
   try {
@@ -212,9 +217,16 @@ async function main(): Promise<void> {
   }
   console.log(`Integration tests in ${vscodeVersion()}`);
   const started = Date.now();
-  const suite = await runSuite('main');
-  console.log('\nRestricted Mode pass (untrusted workspace):');
-  const restricted = await runSuite('restricted');
+  engines = await startRealEngines();
+  if (engines.why.length) console.log(`Container engines: ${engines.why.join('; ')}`);
+  let suite: Stats, restricted: Stats;
+  try {
+    suite = await runSuite('main');
+    console.log('\nRestricted Mode pass (untrusted workspace):');
+    restricted = await runSuite('restricted');
+  } finally {
+    await engines.stop();
+  }
   const ui = process.env.KFP_SKIP_UI_CHECKS ? { passed: 0, failed: 0 } : await uiChecks();
   const passed = suite.passes + restricted.passes + ui.passed;
   const failed = suite.failures + restricted.failures + ui.failed;

@@ -32,6 +32,12 @@ describe('Restricted Mode (untrusted workspace)', () => {
     assert.equal(emu.runs.length, runs);
   });
 
+  it('building a component (which runs a container engine on the folder) is refused with a message', async () => {
+    const r = await run('kfp.component.build', { dir: 'components/preprocess' });
+    assert.equal(r.ok, false);
+    assert.match(r.error!, /trust the workspace first/);
+  });
+
   it('uploading an already compiled file runs no code and is allowed', async () => {
     const r = await run('kfp.pipeline.run', { file: path.join(ROOT, 'test/fixtures/pipelines/hello_pipeline.yaml'), openRun: false });
     assert.equal(r.ok, true, r.error);

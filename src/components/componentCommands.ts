@@ -1,0 +1,139 @@
+// Commands of the Components view and the Dockerfile lenses. Each accepts a
+// component (a tree node, a Dockerfile URI or path, or {dir}) and resolves to
+// plain JSON, so builds can be scripted and tested.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { formatImage, parseImage } from '../core/components/images';
+import { register, Services, UserError, CommandResult } from '../commands/common';
+import type { ComponentBuilds, KfpBuildTaskDefinition } from './componentBuilds';
+import { TASK_TYPE } from './componentBuilds';
+import type { Component, ComponentsProvider } from './componentsView';
+
+export function registerComponentCommands(s: Services, components: ComponentsProvider, builds: ComponentBuilds): void {
+  const need = async (arg: unknown): Promise<Component> => {
+    const c = await components.find(arg);
+    if (!c) throw new UserError('Pick a component: a folder with a Dockerfile in the Components view, a Dockerfile, or pass {dir: "path/of/the/folder"}.');
+    return c;
+  };
+  // Options: the last plain object among the arguments ({dir, …} itself may carry them).
+  const opts = (args: unknown[]) => {
+    const plain = args.filter((a) => a && typeof a === 'object' && !(a instanceof vscode.Uri) && !('c' in (a as object)));
+    return (plain[plain.length - 1] ?? {}) as Partial<KfpBuildTaskDefinition> & { update?: 'tag' | 'digest' | 'none'; preview?: boolean };
+  };
+
+  register(s, 'kfp.components.list', async () => {
+    const all = await components.list();
+    return { ok: true, components: all.map((c) => ({ dir: c.dir, folder: c.folder.name, dockerfile: c.dockerfile, cloudbuild: c.cloudbuild, componentYaml: c.componentYaml, images: c.images, imageSource: c.imageSource, unresolved: c.unresolved, problems: c.problems, inputs: c.spec?.inputs.map((i) => i.name) ?? [], uses: c.uses.map((u) => ({ file: vscode.workspace.asRelativePath(u.file), line: u.line + 1, image: u.image, kind: u.kind })), ...components.state(c.dir, c.folder) })) };
+  });
+
+  register(s, 'kfp.components.refresh', async () => { components.refresh(); return { ok: true }; });
+
+  // Checked before a task starts: in Restricted Mode VS Code would otherwise ask to trust the folder.
+  const trusted = () => { if (!vscode.workspace.isTrusted) throw new UserError('Building runs a container engine on this folder\'s files: trust the workspace first (Restricted Mode runs nothing from it).'); };
+
+  register(s, 'kfp.component.build', async (...args: unknown[]) => {
+    trusted();
+    const c = await need(args[0]);
+    const o = opts(args);
+    const r = await builds.run({ type: TASK_TYPE, action: 'build', component: c.dir, image: o.image, buildArgs: o.buildArgs, target: o.target, platform: o.platform }, c);
+    if (!r.ok && !r.cancelled) void vscode.window.showErrorMessage(`Build of ${c.dir || c.folder.name} failed: ${r.error}`, ...(r.line !== undefined ? ['Show Line'] : [])).then((p) => {
+      if (p) void vscode.window.showTextDocument(vscode.Uri.joinPath(c.folder.uri, c.dockerfile), { selection: new vscode.Range(r.line!, 0, r.line!, 0) });
+    });
+    return r.ok ? { ...r, ok: true } : { ...r, ok: false, error: r.error ?? 'failed' } as CommandResult;
+  });
+
+  register(s, 'kfp.component.try', async (...args: unknown[]) => {
+    trusted();
+    const c = await need(args[0]);
+    const o = opts(args);
+    let inputs = o.inputs;
+    if (!inputs) {
+      if (!c.spec) throw new UserError('Try needs a component.yaml beside the Dockerfile (its command, args and inputs).');
+      inputs = {};
+      // Asked per input, as the article tries a step with `docker run IMAGE ARGS` before wiring it into the pipeline.
+      for (const i of c.spec.inputs) {
+        const v = await vscode.window.showInputBox({ title: `Try ${c.dir || c.folder.name}: ${i.name}${i.type ? ` (${i.type})` : ''}`, prompt: i.description, value: i.default, placeHolder: i.optional ? 'optional: leave empty to omit' : undefined, ignoreFocusOut: true });
+        if (v === undefined) return { ok: true, cancelled: true };
+        if (v !== '' || !i.optional) inputs[i.name] = v;
+      }
+    }
+    const r = await builds.run({ type: TASK_TYPE, action: 'try', component: c.dir, image: o.image, inputs }, c);
+    if (r.ok && r.workDir && !o.inputs) void vscode.window.showInformationMessage(`${c.dir || c.folder.name} ran${r.durationMs ? ` in ${(r.durationMs / 1000).toFixed(1)} s` : ''}; its outputs are in ${r.workDir}.`, 'Open Folder').then((p) => { if (p) void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(r.workDir!)); });
+    return r.ok ? { ...r, ok: true } : { ...r, ok: false, error: r.error ?? 'failed' } as CommandResult;
+  });
+
+  register(s, 'kfp.component.push', async (...args: unknown[]) => {
+    trusted();
+    const c = await need(args[0]);
+    const o = opts(args);
+    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Pushing ${c.dir || c.folder.name}`, cancellable: true },
+      (_p, token) => builds.run({ type: TASK_TYPE, action: 'push', component: c.dir, image: o.image }, c, token));
+    if (!r.ok) {
+      if (!r.cancelled) void vscode.window.showErrorMessage(`Push of ${c.dir || c.folder.name} failed: ${r.error}`);
+      return { ...r, ok: false, error: r.error ?? 'failed' } as CommandResult;
+    }
+    // Offer to point the pipelines at what was pushed.
+    const fresh = (await components.find({ dir: c.dir })) ?? c;
+    let update = o.update;
+    const image = r.images![0];
+    const pinned = r.digest ? formatImage({ repository: parseImage(image).repository, digest: r.digest }) : undefined;
+    // References that name another version than the one pushed (by digest when there is one: a tag can move).
+    const stale = fresh.uses.filter((u) => u.image !== (update === 'tag' ? image : pinned ?? image) && u.image !== pinned);
+    if (!update && stale.length) {
+      const pick = await vscode.window.showInformationMessage(`Pushed ${image}${r.digest ? ` (${r.digest.slice(0, 19)})` : ''}. ${stale.length} reference${stale.length === 1 ? '' : 's'} in workspace pipelines name${stale.length === 1 ? 's' : ''} another version.`, 'Update to this Tag', ...(r.digest ? ['Update to this Digest'] : []), 'Not Now');
+      update = pick === 'Update to this Tag' ? 'tag' : pick === 'Update to this Digest' ? 'digest' : 'none';
+    }
+    let updated: unknown;
+    if (update && update !== 'none' && stale.length) updated = await updateReferences(fresh, image, update === 'digest' ? r.digest : undefined, o.preview !== false);
+    return { ...r, ok: true, stale: stale.length, updated };
+  });
+
+  register(s, 'kfp.component.updateReferences', async (...args: unknown[]) => {
+    const c = await need(args[0]);
+    const o = opts(args) as { image?: string; digest?: string; preview?: boolean };
+    const st = components.state(c.dir, c.folder).push;
+    const image = o.image ?? st?.image;
+    if (!image) throw new UserError('Push the image first, or pass {image} (and {digest}) to point the references at.');
+    const r = await updateReferences(c, image, o.digest ?? (o.image ? undefined : st?.digest), o.preview !== false);
+    return { ok: true, ...r };
+  });
+}
+
+/**
+ * Points every use of the component's image at `image` (or `repository@digest`)
+ * as one WorkspaceEdit. With preview, VS Code's refactor preview shows the diff
+ * and nothing changes until the user applies it.
+ */
+async function updateReferences(c: Component, image: string, digest: string | undefined, preview: boolean): Promise<{ edits: number; files: string[]; applied: boolean; to: string }> {
+  const to = digest ? formatImage({ repository: parseImage(image).repository, digest }) : image;
+  const edit = new vscode.WorkspaceEdit();
+  const files = new Set<string>();
+  let n = 0;
+  for (const u of c.uses) {
+    if (u.image === to) continue;
+    const uri = vscode.Uri.file(u.file);
+    edit.replace(uri, new vscode.Range(u.line, u.start, u.line, u.end), to, { label: `${path.basename(u.file)}:${u.line + 1}: ${u.image} → ${to}`, needsConfirmation: preview });
+    files.add(vscode.workspace.asRelativePath(u.file));
+    n++;
+  }
+  if (!n) return { edits: 0, files: [], applied: false, to };
+  // A refactoring: VS Code saves the files it changed when files.refactoring.autoSave is on (its default).
+  const applied = await vscode.workspace.applyEdit(edit, { isRefactoring: true });
+  return { edits: n, files: [...files], applied, to };
+}
+
+/** Build · Try · Push above the first line of a Dockerfile of a component folder. */
+export class DockerfileLenses implements vscode.CodeLensProvider {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changed.event;
+
+  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    if (!vscode.workspace.getConfiguration('kfp').get<boolean>('codeLens.enabled', true)) return [];
+    const at = new vscode.Range(0, 0, 0, 0);
+    return [
+      new vscode.CodeLens(at, { title: '$(tools) Build', command: 'kfp.component.build', arguments: [doc.uri], tooltip: 'Build this folder\'s image with the local container engine' }),
+      new vscode.CodeLens(at, { title: '$(play) Try', command: 'kfp.component.try', arguments: [doc.uri], tooltip: 'Run the last build with the inputs of component.yaml' }),
+      new vscode.CodeLens(at, { title: '$(cloud-upload) Push', command: 'kfp.component.push', arguments: [doc.uri], tooltip: 'Push the last build to its registry, then offer to update the pipelines that use it' }),
+    ];
+  }
+}

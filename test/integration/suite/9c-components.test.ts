@@ -1,0 +1,160 @@
+// Component folders inside VS Code, with real engines: the Docker engine and
+// buildah build a FROM scratch image, try it with the component's inputs, push it
+// to a registry on loopback and point the workspace pipelines at what was pushed.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { api, run, waitFor } from './helpers';
+
+const REGISTRY = process.env.KFP_TEST_REGISTRY ?? '';
+const BUSYBOX = process.env.KFP_TEST_BUSYBOX ?? '';
+
+describe('component folders: build, try and push with real engines', function () {
+  this.timeout(120_000);
+  const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
+  const dir = () => path.join(ws(), 'components', 'echo');
+  const cfg = () => vscode.workspace.getConfiguration('kfp');
+
+  before(async function () {
+    if (!REGISTRY || !BUSYBOX || !process.env.DOCKER_HOST) {
+      console.log(`      (skipped: no container engine here: ${process.env.KFP_TEST_ENGINES_WHY || 'not started'})`);
+      this.skip();
+    }
+    fs.mkdirSync(dir(), { recursive: true });
+    fs.copyFileSync(BUSYBOX, path.join(dir(), 'busybox'));
+    fs.writeFileSync(path.join(dir(), 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "mkdir", "-p", "/app"]\nENTRYPOINT ["/bin/busybox"]\n');
+    fs.writeFileSync(path.join(dir(), 'component.yaml'), [
+      'name: Echo', 'inputs:', '- {name: message, type: String}', 'outputs:', '- {name: result, type: String}', 'implementation:', '  container:',
+      `    image: ${REGISTRY}/ml/echo:old`,
+      '    command: [/bin/busybox, sh, -c, \'echo "$0" > "$1"; echo wrote "$1"\', {inputValue: message}, {outputPath: result}]', '',
+    ].join('\n'));
+    fs.writeFileSync(path.join(ws(), 'pipelines', 'echo_pipeline.py'), [
+      'from kfp import dsl', '', '', '@dsl.container_component', 'def echo(message: str):',
+      `    return dsl.ContainerSpec(image="${REGISTRY}/ml/echo:old", command=["/bin/busybox", "echo"], args=[message])`, '',
+    ].join('\n'));
+    await cfg().update('components.registry', `${REGISTRY}/ml`, vscode.ConfigurationTarget.Global);
+    await cfg().update('components.engine', 'docker', vscode.ConfigurationTarget.Global);
+    await run('kfp.components.refresh');
+  });
+  after(async () => {
+    for (const k of ['components.registry', 'components.engine']) await cfg().update(k, undefined, vscode.ConfigurationTarget.Global);
+    fs.rmSync(dir(), { recursive: true, force: true });
+    fs.rmSync(path.join(ws(), 'pipelines', 'echo_pipeline.py'), { force: true });
+  });
+
+  type Listed = { dir: string; images: string[]; imageSource: string; uses: Array<{ file: string; image: string; kind: string }>; build?: { state: string }; push?: { digest?: string } };
+  const listed = async (): Promise<Listed[]> => (await run('kfp.components.list')).components as Listed[];
+
+  it('lists every folder with a Dockerfile, its image and where workspace pipelines use it', async () => {
+    const all = await listed();
+    assert.deepEqual(all.map((c) => c.dir).sort(), ['components/echo', 'components/preprocess', 'components/train']);
+    const echo = all.find((c) => c.dir === 'components/echo')!;
+    // No cloudbuild.yaml: the component.yaml names the image (the naming template is for folders where nothing does); it is a use too.
+    assert.deepEqual([echo.images, echo.imageSource], [[`${REGISTRY}/ml/echo:old`], 'component.yaml']);
+    assert.deepEqual(echo.uses.map((u) => [u.file, u.kind]).sort(), [['components/echo/component.yaml', 'component-yaml'], ['pipelines/echo_pipeline.py', 'python']]);
+    const pre = all.find((c) => c.dir === 'components/preprocess')!;
+    assert.equal(pre.imageSource, 'cloudbuild');
+    // Its component.yaml and the v1 pipeline name it (and so do pipelines compiled by earlier tests).
+    for (const f of ['components/preprocess/component.yaml', 'pipelines/legacy_v1.py']) assert.ok(pre.uses.some((u) => u.file === f), f);
+    // The view shows them.
+    const a = await api();
+    const roots = await a.components.getChildren();
+    assert.ok(roots.some((n) => (a.components.getTreeItem(n).label as string) === 'echo'));
+  });
+
+  it('builds with the Docker engine as a task, tries the image with the component\'s inputs, pushes it and updates the references', async () => {
+    const b = await run('kfp.component.build', { dir: 'components/echo' });
+    assert.equal(b.ok, true, b.error);
+    assert.equal(b.engine, 'docker');
+    assert.deepEqual(b.images, [`${REGISTRY}/ml/echo:old`]);
+    // The try-out run: values with shell characters reach the program as they are.
+    const t = await run('kfp.component.try', { dir: 'components/echo', inputs: { message: 'hi; $(touch /tmp/x) `id`' } });
+    assert.equal(t.ok, true, t.error);
+    assert.deepEqual(t.outputs, { result: 'hi; $(touch /tmp/x) `id`\n' });
+    const p = await run('kfp.component.push', { dir: 'components/echo', update: 'digest', preview: false });
+    assert.equal(p.ok, true, p.error);
+    assert.match(p.digest as string, /^sha256:[0-9a-f]{64}$/);
+    assert.equal(p.stale, 2);
+    const up = p.updated as { edits: number; applied: boolean; to: string };
+    assert.deepEqual([up.edits, up.applied], [2, true]);
+    // Applied as a refactoring: the files are changed and saved (files.refactoring.autoSave).
+    const pyPath = path.join(ws(), 'pipelines', 'echo_pipeline.py');
+    const py = await waitFor(() => { const t = fs.readFileSync(pyPath, 'utf8'); return t.includes(`image="${REGISTRY}/ml/echo@${p.digest}"`) ? t : undefined; }, 'the pipeline file saved with the digest');
+    assert.ok(py.includes('command=["/bin/busybox", "echo"]'), 'only the image changed');
+    // The registry serves that digest.
+    const head = await fetch(`http://${REGISTRY}/v2/ml/echo/manifests/${p.digest}`, { method: 'HEAD', headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+    assert.equal(head.status, 200);
+    // The view remembers the build and the push.
+    await run('kfp.components.refresh');
+    const echo = (await listed()).find((c) => c.dir === 'components/echo')!;
+    assert.equal(echo.build?.state, 'succeeded');
+    assert.equal(echo.push?.digest, p.digest);
+    assert.ok(echo.uses.every((u) => u.image === `${REGISTRY}/ml/echo@${p.digest}`));
+  });
+
+  it('puts a failing RUN at its Dockerfile line in the Problems view, and clears it when the build passes', async () => {
+    const df = path.join(dir(), 'Dockerfile');
+    const good = fs.readFileSync(df, 'utf8');
+    fs.writeFileSync(df, good.replace('RUN ["/bin/busybox", "mkdir", "-p", "/app"]', 'RUN ["/bin/busybox", "sh", "-c", "echo broken; exit 7"]'));
+    try {
+      const b = await run('kfp.component.build', { dir: 'components/echo' });
+      assert.equal(b.ok, false);
+      assert.equal(b.line, 2);
+      const diags = await waitFor(() => { const d = vscode.languages.getDiagnostics(vscode.Uri.file(df)); return d.length ? d : undefined; }, 'a diagnostic on the Dockerfile');
+      assert.equal(diags[0].range.start.line, 2);
+      assert.match(diags[0].message, /RUN failed: .*(non-zero code: 7|exit status 7)/);
+    } finally { fs.writeFileSync(df, good); }
+    const again = await run('kfp.component.build', { dir: 'components/echo' });
+    assert.equal(again.ok, true, again.error);
+    assert.equal(vscode.languages.getDiagnostics(vscode.Uri.file(df)).length, 0);
+  });
+
+  it('terminating the task cancels a running build', async () => {
+    const df = path.join(dir(), 'Dockerfile');
+    const good = fs.readFileSync(df, 'utf8');
+    fs.writeFileSync(df, good + 'RUN ["/bin/busybox", "sleep", "60"]\n');
+    try {
+      const started = Date.now();
+      const pending = run('kfp.component.build', { dir: 'components/echo' });
+      const exec = await waitFor(() => vscode.tasks.taskExecutions.filter((e) => e.task.definition.type === 'kfp-build' && e.task.definition.action === 'build').pop(), 'the build task');
+      await new Promise((r) => setTimeout(r, 1500));
+      exec.terminate();
+      const r = await pending;
+      assert.equal(r.ok, false);
+      assert.equal(r.cancelled, true);
+      assert.ok(Date.now() - started < 30_000, 'it did not wait for the 60 s step');
+    } finally { fs.writeFileSync(df, good); }
+  });
+
+  it('builds and pushes with buildah (no daemon)', async () => {
+    await cfg().update('components.engine', 'buildah', vscode.ConfigurationTarget.Global);
+    try {
+      const t0 = Date.now();
+      const b = await run('kfp.component.build', { dir: 'components/echo', image: `${REGISTRY}/ml/echo-buildah:1` });
+      console.log(`      (buildah build: ${Date.now() - t0} ms)`);
+      assert.equal(b.ok, true, b.error);
+      assert.equal(b.engine, 'buildah');
+      const t1 = Date.now();
+      const p = await run('kfp.component.push', { dir: 'components/echo', update: 'none' });
+      console.log(`      (buildah push: ${Date.now() - t1} ms)`);
+      assert.equal(p.ok, true, p.error);
+      assert.match(p.digest as string, /^sha256:/);
+      const t = await run('kfp.component.try', { dir: 'components/echo', inputs: { message: 'x' } });
+      assert.equal(t.ok, false);
+      assert.match(t.error!, /Try runs a container: set kfp.components.engine to docker or podman/);
+    } finally { await cfg().update('components.engine', 'docker', vscode.ConfigurationTarget.Global); }
+  });
+
+  it('says what is wrong: no such folder, no engine', async () => {
+    const r = await run('kfp.component.build', { dir: 'nowhere' });
+    assert.equal(r.ok, false);
+    assert.match(r.error!, /Pick a component/);
+    await cfg().update('components.engine', 'podman', vscode.ConfigurationTarget.Global);
+    try {
+      const p = await run('kfp.component.build', { dir: 'components/echo' });
+      assert.equal(p.ok, false);
+      assert.match(p.error!, /podman was not found on PATH/);
+    } finally { await cfg().update('components.engine', 'docker', vscode.ConfigurationTarget.Global); }
+  });
+});
