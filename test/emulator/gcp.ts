@@ -1,0 +1,258 @@
+// Cloud Storage (JSON API) and Cloud Build (v1) as far as building a folder needs
+// them. Shapes follow the APIs' discovery documents and are typed with the
+// official client libraries' schemas (@googleapis/storage storage_v1,
+// @googleapis/cloudbuild cloudbuild_v1), so a wrong field fails to compile.
+// Behaviours imitated, with where they come from:
+// - buckets.insert answers 409 when the name is taken (storage JSON API, "buckets: insert"); buckets.list filters by
+//   project and prefix; gcloud relies on both (googlecloudsdk/api_lib/cloudbuild/... submit_util, see
+//   ../shared/cloud-build-reference.md 2);
+// - objects media upload (uploadType=media) and media download (alt=media) with Range: 206 with the bytes, 416 when
+//   the range starts at or past the end, 404 for a missing object (the semantics gcloud's GCSLogTailer reads,
+//   api_lib/cloudbuild/logs.py);
+// - builds.create returns an Operation whose metadata is a BuildOperationMetadata holding the build
+//   (google/devtools/cloudbuild/v1/cloudbuild.proto); status QUEUED → WORKING → SUCCESS | FAILURE | CANCELLED;
+//   the log is the object log-{id}.txt in the build's logsBucket, written as the build goes;
+// - errors are google.rpc.Status JSON ({error: {code, message, status, details}}), a disabled API a 403 with an
+//   ErrorInfo reason SERVICE_DISABLED and metadata.activationUrl (as Google's APIs answer).
+// What a build does cannot be run here: each step "runs" for stepMs and succeeds, unless its command line ends in
+// `exit N` with N ≠ 0 (then it fails with that code): a rule of this emulator, not of Cloud Build.
+import type { cloudbuild_v1 } from '@googleapis/cloudbuild';
+import type { storage_v1 } from '@googleapis/storage';
+import { randomUUID } from 'node:crypto';
+import * as http from 'node:http';
+import { gunzipSync } from 'node:zlib';
+
+interface Obj { data: Buffer; generation: string; contentType: string; updated: string }
+interface BucketRec { project: string; objects: Map<string, Obj> }
+interface BuildRec { build: cloudbuild_v1.Schema$Build; started: number; cancelledAt?: number; failAt?: { step: number; code: number }; entries: string[] }
+
+export interface GcpEmulatorOptions {
+  /** Projects whose Cloud Build API is disabled (403 SERVICE_DISABLED). */
+  disabledApis?: string[];
+  /** Milliseconds each build step takes (default 400). */
+  stepMs?: number;
+  /** Project number used in the default logs bucket name. */
+  projectNumber?: string;
+}
+
+export class GcpEmulator {
+  private server?: http.Server;
+  url = '';
+  readonly buckets = new Map<string, BucketRec>();
+  readonly builds = new Map<string, BuildRec>();
+  readonly requests: Array<{ method: string; url: string; auth?: string }> = [];
+
+  constructor(readonly options: GcpEmulatorOptions = {}) {}
+
+  async start(port = 0): Promise<string> {
+    this.server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        try { this.handle(req, res, Buffer.concat(chunks)); } catch (e) { this.error(res, 500, 'INTERNAL', (e as Error).message); }
+      });
+    });
+    await new Promise<void>((r) => this.server!.listen(port, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.server!.address() as { port: number }).port}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> { await new Promise((r) => this.server?.close(r)); }
+
+  /** A bucket another project owns (for the ownership check). */
+  addBucket(name: string, project: string): void { this.buckets.set(name, { project, objects: new Map() }); }
+
+  private send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...headers });
+    res.end(JSON.stringify(body));
+  }
+
+  private error(res: http.ServerResponse, code: number, status: string, message: string, details: unknown[] = []): void {
+    this.send(res, code, { error: { code, message, status, errors: [{ message, domain: 'global', reason: status.toLowerCase() }], details } });
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void {
+    const u = new URL(req.url ?? '/', 'http://x');
+    const method = req.method ?? 'GET';
+    this.requests.push({ method, url: u.pathname + u.search, auth: req.headers.authorization });
+    let m: RegExpExecArray | null;
+    // ---- storage
+    if (method === 'POST' && u.pathname === '/storage/v1/b') return this.bucketInsert(res, u.searchParams.get('project') ?? '', body);
+    if (method === 'GET' && u.pathname === '/storage/v1/b') {
+      const project = u.searchParams.get('project') ?? '';
+      const prefix = u.searchParams.get('prefix') ?? '';
+      const items: storage_v1.Schema$Bucket[] = [...this.buckets.entries()].filter(([n, b]) => b.project === project && n.startsWith(prefix)).map(([name]) => ({ kind: 'storage#bucket', id: name, name }));
+      const out: storage_v1.Schema$Buckets = { kind: 'storage#buckets', items };
+      return this.send(res, 200, out);
+    }
+    if (method === 'POST' && (m = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(u.pathname))) {
+      const b = this.buckets.get(decodeURIComponent(m[1]));
+      if (!b) return this.error(res, 404, 'NOT_FOUND', 'The specified bucket does not exist.');
+      if (u.searchParams.get('uploadType') !== 'media') return this.error(res, 400, 'INVALID_ARGUMENT', 'this emulator takes uploadType=media only');
+      const name = u.searchParams.get('name') ?? '';
+      const o: Obj = { data: body, generation: String(Date.now() * 1000), contentType: String(req.headers['content-type'] ?? 'application/octet-stream'), updated: new Date().toISOString() };
+      b.objects.set(name, o);
+      const out: storage_v1.Schema$Object = { kind: 'storage#object', bucket: decodeURIComponent(m[1]), name, generation: o.generation, size: String(body.length), contentType: o.contentType, updated: o.updated };
+      return this.send(res, 200, out);
+    }
+    if (method === 'GET' && (m = /^\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/.exec(u.pathname)) && u.searchParams.get('alt') === 'media') {
+      const bucket = decodeURIComponent(m[1]);
+      const name = decodeURIComponent(m[2]);
+      this.advanceLogs(bucket, name);
+      const o = this.buckets.get(bucket)?.objects.get(name);
+      if (!o) return this.error(res, 404, 'NOT_FOUND', `No such object: ${bucket}/${name}`);
+      const range = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? ''));
+      if (!range) { res.writeHead(200, { 'content-type': o.contentType, 'content-length': String(o.data.length) }); res.end(o.data); return; }
+      const start = Number(range[1]);
+      if (start >= o.data.length) { res.writeHead(416, { 'content-type': 'text/plain', 'content-range': `bytes */${o.data.length}` }); res.end('Requested range not satisfiable'); return; }
+      res.writeHead(206, { 'content-type': o.contentType, 'content-range': `bytes ${start}-${o.data.length - 1}/${o.data.length}`, 'content-length': String(o.data.length - start) });
+      res.end(o.data.subarray(start));
+      return;
+    }
+    // ---- cloud build
+    if ((m = /^\/v1\/projects\/([^/]+)(?:\/locations\/([^/]+))?\/builds(?:\/([^/:]+))?(:cancel)?$/.exec(u.pathname))) {
+      const project = decodeURIComponent(m[1]);
+      if (this.options.disabledApis?.includes(project)) {
+        const url = `https://console.developers.google.com/apis/api/cloudbuild.googleapis.com/overview?project=${project}`;
+        return this.error(res, 403, 'PERMISSION_DENIED', `Cloud Build API has not been used in project ${project} before or it is disabled. Enable it by visiting ${url} then retry.`, [
+          { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'SERVICE_DISABLED', domain: 'googleapis.com', metadata: { service: 'cloudbuild.googleapis.com', consumer: `projects/${project}`, activationUrl: url } },
+        ]);
+      }
+      const region = m[2] ? decodeURIComponent(m[2]) : undefined;
+      const id = m[3] ? decodeURIComponent(m[3]) : undefined;
+      if (method === 'POST' && !id) return this.createBuild(res, project, region, body);
+      if (method === 'GET' && id) {
+        const r = this.builds.get(id);
+        if (!r || r.build.projectId !== project) return this.error(res, 404, 'NOT_FOUND', `build ${id} not found`);
+        this.advance(r);
+        return this.send(res, 200, r.build);
+      }
+      if (method === 'GET' && !id) {
+        const builds = [...this.builds.values()].filter((r) => r.build.projectId === project).map((r) => { this.advance(r); return r.build; }).reverse();
+        const out: cloudbuild_v1.Schema$ListBuildsResponse = { builds };
+        return this.send(res, 200, out);
+      }
+      if (method === 'POST' && id && m[4]) {
+        const r = this.builds.get(id);
+        if (!r) return this.error(res, 404, 'NOT_FOUND', `build ${id} not found`);
+        this.advance(r);
+        if (r.build.status === 'QUEUED' || r.build.status === 'WORKING') { r.cancelledAt = Date.now(); this.advance(r); }
+        return this.send(res, 200, r.build);
+      }
+    }
+    return this.error(res, 404, 'NOT_FOUND', `no route ${method} ${u.pathname}`);
+  }
+
+  private bucketInsert(res: http.ServerResponse, project: string, body: Buffer): void {
+    const b = JSON.parse(body.toString('utf8') || '{}') as storage_v1.Schema$Bucket;
+    if (!b.name) return this.error(res, 400, 'INVALID_ARGUMENT', 'Required: name');
+    if (this.buckets.has(b.name)) return this.error(res, 409, 'ALREADY_EXISTS', 'Your previous request to create the named bucket succeeded and you already own it.');
+    this.buckets.set(b.name, { project, objects: new Map() });
+    const out: storage_v1.Schema$Bucket = { kind: 'storage#bucket', id: b.name, name: b.name, location: b.location ?? 'US', timeCreated: new Date().toISOString() };
+    this.send(res, 200, out);
+  }
+
+  private createBuild(res: http.ServerResponse, project: string, region: string | undefined, body: Buffer): void {
+    const req = JSON.parse(body.toString('utf8') || '{}') as cloudbuild_v1.Schema$Build;
+    const src = req.source?.storageSource;
+    if (!src?.bucket || !src.object) return this.error(res, 400, 'INVALID_ARGUMENT', 'invalid build: source.storageSource is required here');
+    const obj = this.buckets.get(src.bucket)?.objects.get(src.object);
+    if (!obj) return this.error(res, 400, 'INVALID_ARGUMENT', `invalid build: could not find source object gs://${src.bucket}/${src.object}`);
+    if (src.generation && src.generation !== obj.generation) return this.error(res, 400, 'INVALID_ARGUMENT', 'invalid build: source generation does not match');
+    if (!req.steps?.length) return this.error(res, 400, 'INVALID_ARGUMENT', 'invalid build: build must have at least one step');
+    const entries = tarEntries(gunzipSync(obj.data));
+    const id = randomUUID();
+    const logsBucket = req.logsBucket ?? `gs://${this.options.projectNumber ?? '123456789'}.cloudbuild-logs.googleusercontent.com`;
+    const lb = /^gs:\/\/([^/]+)/.exec(logsBucket)![1];
+    if (!this.buckets.has(lb)) this.buckets.set(lb, { project, objects: new Map() });
+    const build: cloudbuild_v1.Schema$Build = {
+      ...req, id, projectId: project, status: 'QUEUED', createTime: new Date().toISOString(), logsBucket,
+      name: region ? `projects/${project}/locations/${region}/builds/${id}` : undefined,
+      logUrl: `https://console.cloud.google.com/cloud-build/builds${region ? `;region=${region}` : ''}/${id}?project=${project}`,
+      steps: req.steps.map((s) => ({ ...s, status: 'QUEUED' })),
+    };
+    const rec: BuildRec = { build, started: Date.now(), entries };
+    req.steps.forEach((s, i) => {
+      const line = [s.entrypoint, ...(s.args ?? [])].filter(Boolean).join(' ');
+      const fail = /exit (\d+)\s*$/.exec(line);
+      if (fail && Number(fail[1]) !== 0 && !rec.failAt) rec.failAt = { step: i, code: Number(fail[1]) };
+    });
+    this.builds.set(id, rec);
+    const meta: cloudbuild_v1.Schema$BuildOperationMetadata & { '@type': string } = { '@type': 'type.googleapis.com/google.devtools.cloudbuild.v1.BuildOperationMetadata', build };
+    const op: cloudbuild_v1.Schema$Operation = { name: `operations/build/${project}/${Buffer.from(id).toString('base64')}`, metadata: meta };
+    this.send(res, 200, op);
+  }
+
+  /** Where a build is by now: its status, its steps, and the lines of its log so far. */
+  private advance(r: BuildRec): void {
+    const b = r.build;
+    if (b.status !== 'QUEUED' && b.status !== 'WORKING') return;
+    const stepMs = this.options.stepMs ?? 400;
+    const elapsed = (r.cancelledAt ?? Date.now()) - r.started;
+    const steps = b.steps ?? [];
+    const lines = [`starting build "${b.id}"`, '', 'FETCHSOURCE', `Fetching storage object: gs://${b.source!.storageSource!.bucket}/${b.source!.storageSource!.object}#${b.source!.storageSource!.generation ?? ''}`, `${r.entries.length} entries in the source archive`, 'BUILD'];
+    let status: string = elapsed < stepMs / 2 ? 'QUEUED' : 'WORKING';
+    let failure: string | undefined;
+    let done = 0;
+    for (let i = 0; i < steps.length; i++) {
+      const startAt = stepMs / 2 + i * stepMs;
+      if (elapsed < startAt) break;
+      const s = steps[i];
+      lines.push(`Starting Step #${i}`, `Step #${i}: Running ${s.name}${s.args?.length ? ` ${s.args.join(' ')}` : ''}`);
+      if (s.dir) lines.push(`Step #${i}: in /workspace/${s.dir}`);
+      steps[i].status = 'WORKING';
+      if (elapsed < startAt + stepMs) break;
+      if (r.failAt?.step === i) {
+        lines.push(`Step #${i}: exit status ${r.failAt.code}`, `Finished Step #${i}`, `ERROR: build step ${i} "${s.name}" failed: step exited with non-zero status: ${r.failAt.code}`);
+        steps[i].status = 'FAILURE';
+        failure = `Build step failure: build step ${i} "${s.name}" failed: step exited with non-zero status: ${r.failAt.code}`;
+        break;
+      }
+      lines.push(`Finished Step #${i}`);
+      steps[i].status = 'SUCCESS';
+      done++;
+    }
+    if (failure) { status = 'FAILURE'; b.failureInfo = { type: 'USER_BUILD_STEP', detail: failure }; b.statusDetail = failure; }
+    else if (done === steps.length) {
+      if (b.images?.length) lines.push('PUSH', ...b.images.map((i) => `Pushing ${i}`));
+      lines.push('DONE');
+      status = 'SUCCESS';
+      b.results = { images: (b.images ?? []).map((name) => ({ name, digest: `sha256:${Buffer.from(name).toString('hex').padEnd(64, '0').slice(0, 64)}` })) };
+    }
+    if (r.cancelledAt && status !== 'SUCCESS' && status !== 'FAILURE') status = 'CANCELLED';
+    if (status !== 'QUEUED' && !b.startTime) b.startTime = new Date(r.started + stepMs / 2).toISOString();
+    b.status = status;
+    if (status === 'SUCCESS' || status === 'FAILURE' || status === 'CANCELLED') b.finishTime = new Date().toISOString();
+    // The log object holds what has been written; Cloud Build marks a build done only after its log is pushed.
+    const lb = /^gs:\/\/([^/]+)(?:\/(.*))?$/.exec(b.logsBucket!)!;
+    const name = `${lb[2] ? `${lb[2].replace(/\/$/, '')}/` : ''}log-${b.id}.txt`;
+    const bucket = this.buckets.get(lb[1])!;
+    if (status !== 'QUEUED') bucket.objects.set(name, { data: Buffer.from(lines.join('\n') + '\n'), generation: String(Date.now() * 1000), contentType: 'text/plain', updated: new Date().toISOString() });
+  }
+
+  private advanceLogs(bucket: string, name: string): void {
+    const id = /log-([0-9a-f-]{36})\.txt$/.exec(name)?.[1];
+    const r = id ? this.builds.get(id) : undefined;
+    if (r && /^gs:\/\/([^/]+)/.exec(r.build.logsBucket ?? '')?.[1] === bucket) this.advance(r);
+  }
+}
+
+/** Entry names of a tar (ustar and PAX path records), for checking what was uploaded. */
+export function tarEntries(buf: Buffer): string[] {
+  const out: string[] = [];
+  let pax: string | undefined;
+  for (let off = 0; off + 512 <= buf.length;) {
+    const h = buf.subarray(off, off + 512);
+    if (h.every((x) => x === 0)) break;
+    const str = (a: number, n: number) => h.subarray(a, a + n).toString('utf8').replace(/\0.*$/s, '');
+    const size = parseInt(str(124, 12), 8) || 0;
+    const type = str(156, 1);
+    const body = buf.subarray(off + 512, off + 512 + size);
+    off += 512 + Math.ceil(size / 512) * 512;
+    if (type === 'x') { pax = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(body.toString('utf8'))?.[1]; continue; }
+    const prefix = str(345, 155);
+    out.push(pax ?? (prefix ? `${prefix}/${str(0, 100)}` : str(0, 100)));
+    pax = undefined;
+  }
+  return out;
+}
