@@ -29,6 +29,9 @@ import { LogFileSystem, LOG_SCHEME } from './runView/logDocuments';
 import { KfpPublicApi, publicApiOf } from './publicApi';
 import { log } from './logging';
 import { ComponentsProvider } from './components/componentsView';
+import { CloudBuildClient, GOOGLE_ENDPOINTS } from './core/cloudbuild/cloudBuild';
+import { AdcTokenSource } from './core/auth/google';
+import { NodeTransport } from './core/http/transport';
 import { ComponentBuilds, TASK_TYPE } from './components/componentBuilds';
 import { DockerfileLenses, registerComponentCommands } from './components/componentCommands';
 
@@ -125,7 +128,14 @@ export function activate(context: vscode.ExtensionContext): KfpExtensionApi | Kf
 
   // Component containers: build, try and push each step's image.
   const components = new ComponentsProvider(context.workspaceState);
-  const builds = new ComponentBuilds(components, context.globalStorageUri);
+  const builds = new ComponentBuilds(components, context.globalStorageUri, {
+    // Cloud Build and Storage at Google (or the roots kfp.cloudBuild.apiRoot names); ADC tokens only ever go to Google's hosts.
+    client: async () => {
+      const root = vscode.workspace.getConfiguration('kfp').get<string>('cloudBuild.apiRoot', '').replace(/\/$/, '');
+      const tokens = new AdcTokenSource();
+      return new CloudBuildClient(new NodeTransport(), root ? { cloudBuild: root, storage: root } : GOOGLE_ENDPOINTS, async () => (await tokens.accessToken()).token, { timeoutMs: config.requestTimeoutMs() });
+    },
+  });
   context.subscriptions.push(
     components, builds,
     vscode.window.registerTreeDataProvider('kfp.components', components),

@@ -10,14 +10,17 @@ import { parseImage, formatImage } from '../core/components/images';
 import { resolveCommandLine } from '../core/components/components';
 import { BuildOutputReader, buildArgs, chooseEngine, dockerfileInstructions, Engine, EngineKind, pushArgs, runArgs } from '../core/containers/engine';
 import { runProcess } from '../core/containers/process';
-import { gitShortSha } from '../core/util/gitHead';
+import { gitHeadCommit, gitShortSha } from '../core/util/gitHead';
+import type { Build } from '../core/cloudbuild/cloudBuild';
+import type { CloudBuildClient } from '../core/cloudbuild/cloudBuild';
+import { planSubmit, submitBuild, SubmitPlan } from '../core/cloudbuild/submit';
 import type { Component, ComponentsProvider } from './componentsView';
 
 export const TASK_TYPE = 'kfp-build';
 
 export interface KfpBuildTaskDefinition extends vscode.TaskDefinition {
   type: typeof TASK_TYPE;
-  action: 'build' | 'push' | 'try';
+  action: 'build' | 'push' | 'try' | 'cloud-build';
   /** The component folder, relative to the workspace folder. */
   component: string;
   /** Image to build or push (default: the component's image names). */
@@ -31,7 +34,7 @@ export interface KfpBuildTaskDefinition extends vscode.TaskDefinition {
 
 export interface ActionResult {
   ok: boolean;
-  action: 'build' | 'push' | 'try';
+  action: 'build' | 'push' | 'try' | 'cloud-build';
   component: string;
   engine?: EngineKind;
   images?: string[];
@@ -44,6 +47,12 @@ export interface ActionResult {
   durationMs?: number;
   outputs?: Record<string, string>;
   workDir?: string;
+  /** Cloud Build: the build's ID, final status, console link, and what was uploaded from where. */
+  buildId?: string;
+  status?: string;
+  logUrl?: string;
+  uploadedFrom?: string;
+  source?: string;
 }
 
 /** The engine from settings (kfp.components.engine, kfp.components.enginePath). */
@@ -78,7 +87,7 @@ export class ComponentBuilds implements vscode.TaskProvider, vscode.Disposable {
   /** Requests of commands waiting for their task to start (see task()). */
   private readonly pending: Array<{ d: KfpBuildTaskDefinition; resolve: (r: ActionResult) => void }> = [];
 
-  constructor(private readonly components: ComponentsProvider, private readonly storage: vscode.Uri) {}
+  constructor(private readonly components: ComponentsProvider, private readonly storage: vscode.Uri, private readonly cloud?: CloudBuildDeps) {}
 
   dispose(): void { this.diagnostics.dispose(); }
 
@@ -120,6 +129,10 @@ export class ComponentBuilds implements vscode.TaskProvider, vscode.Disposable {
     let resolveResult: (r: ActionResult) => void = () => undefined;
     const result = new Promise<ActionResult>((resolve) => { resolveResult = resolve; });
     const req = { d, resolve: resolveResult };
+    // VS Code will not start a task while one with the same definition is still active (it offers to restart it
+    // instead): wait for the previous run of this action on this folder to be over.
+    const same = (e: vscode.TaskExecution) => e.task.definition.type === TASK_TYPE && e.task.definition.action === d.action && e.task.definition.component === d.component;
+    for (let waited = 0; vscode.tasks.taskExecutions.some(same) && waited < 15_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
     this.pending.push(req);
     const exec = await vscode.tasks.executeTask(this.task(d, c.folder));
     token?.onCancellationRequested(() => exec.terminate());
@@ -142,6 +155,7 @@ export class ComponentBuilds implements vscode.TaskProvider, vscode.Disposable {
     if (!vscode.workspace.isTrusted) return { ...base, error: 'Building runs a container engine on this folder\'s files: trust the workspace first (Restricted Mode runs nothing from it).' };
     const c = (await this.components.list()).find((x) => x.folder.uri.toString() === folder.uri.toString() && x.dir === d.component);
     if (!c) return { ...base, error: `No component folder ${d.component} (a folder with a Dockerfile) in ${folder.name}.` };
+    if (d.action === 'cloud-build') return this.cloudBuild(c, d, io, base);
     const engine = configuredEngine();
     if ('missing' in engine) return { ...base, error: engine.missing };
     base.engine = engine.kind;
@@ -217,6 +231,46 @@ export class ComponentBuilds implements vscode.TaskProvider, vscode.Disposable {
     return { ...base, ok: true, images: [image], digest, durationMs: r.durationMs };
   }
 
+  private async cloudBuild(c: Component, d: KfpBuildTaskDefinition, io: { print: (s: string) => void; signal: AbortSignal }, base: ActionResult): Promise<ActionResult> {
+    const cfg = vscode.workspace.getConfiguration('kfp');
+    const projectId = cfg.get<string>('cloudBuild.project', '');
+    if (!projectId) return { ...base, error: 'Set kfp.cloudBuild.project to the Google Cloud project that builds.' };
+    const region = cfg.get<string>('cloudBuild.region', '') || undefined;
+    const root = c.folder.uri.fsPath;
+    const commit = await gitHeadCommit(root);
+    const configText = c.cloudbuild ? fs.readFileSync(path.join(root, c.cloudbuild), 'utf8') : undefined;
+    const { tags, problem } = configText ? { tags: [], problem: undefined } : await this.tagsFor(c, d.image);
+    if (problem) return { ...base, error: problem };
+    if (configText && !commit && /\$\{?(SHORT_SHA|COMMIT_SHA|REVISION_ID)\b/.test(configText)) {
+      return { ...base, error: `${c.cloudbuild} uses $SHORT_SHA or $COMMIT_SHA, which only a trigger or the repository's HEAD can give, and ${c.folder.name} is not a git repository. Commit it, or build it from a trigger.` };
+    }
+    let plan: SubmitPlan;
+    try {
+      plan = planSubmit({ projectId, region, folder: c.fsPath, repoRoot: root, configText, tag: tags[0], substitutions: { ...cfg.get<Record<string, string>>('cloudBuild.substitutions', {}), ...(d.buildArgs ?? {}) }, git: { commitSha: commit } });
+    } catch (e) { return { ...base, error: (e as Error).message }; }
+    if (plan.root !== c.fsPath) io.print(`Uploading from ${plan.why}.\n`);
+    base.uploadedFrom = plan.root;
+    let end: Build;
+    try {
+      const r = await submitBuild(await this.cloud!.client(), { projectId, region, folder: c.fsPath, repoRoot: root }, plan, {
+        onLine: io.print, onLog: io.print, signal: io.signal,
+        onStatus: (b) => { base.buildId = b.id ?? undefined; base.logUrl = b.logUrl ?? undefined; },
+      });
+      end = r.build;
+      base.source = `gs://${r.bucket}/${r.object}`;
+    } catch (e) {
+      await this.components.record(c, 'cloudBuild', { state: 'failed', at: Date.now(), error: (e as Error).message });
+      return { ...base, error: (e as Error).message };
+    }
+    const ok = end.status === 'SUCCESS';
+    const digest = end.results?.images?.[0]?.digest ?? undefined;
+    await this.components.record(c, 'cloudBuild', { state: ok ? 'succeeded' : end.status === 'CANCELLED' ? 'cancelled' : 'failed', at: Date.now(), image: end.results?.images?.[0]?.name ?? end.images?.[0] ?? undefined, digest, error: ok ? undefined : end.statusDetail ?? end.status ?? undefined, buildId: end.id ?? undefined, logUrl: end.logUrl ?? undefined });
+    return {
+      ...base, ok, buildId: end.id ?? undefined, status: end.status ?? undefined, logUrl: end.logUrl ?? undefined, images: end.results?.images?.map((i) => i.name ?? '') ?? end.images ?? undefined, digest,
+      cancelled: end.status === 'CANCELLED' ? true : undefined, error: ok ? undefined : end.status === 'TIMEOUT' ? `the build timed out (${end.timeout ?? 'its timeout'})` : end.statusDetail ?? `the build ended ${end.status}`,
+    };
+  }
+
   private async tryOut(c: Component, engine: Engine, d: KfpBuildTaskDefinition, io: { print: (s: string) => void; signal: AbortSignal }, base: ActionResult): Promise<ActionResult> {
     if (engine.kind === 'buildah') return { ...base, error: 'buildah builds and pushes images but Try runs a container: set kfp.components.engine to docker or podman.' };
     const built = this.components.state(c.dir, c.folder).build;
@@ -245,6 +299,11 @@ export class ComponentBuilds implements vscode.TaskProvider, vscode.Disposable {
     if (r.cancelled) return { ...base, cancelled: true, error: 'cancelled', workDir: work };
     return { ...base, ok: r.code === 0, exitCode: r.code, error: r.code === 0 ? undefined : `the container exited with code ${r.code}`, outputs, workDir: work, images: [image], durationMs: r.durationMs };
   }
+}
+
+export interface CloudBuildDeps {
+  /** The client for the configured project (API roots from settings; ADC tokens only for Google hosts). */
+  client(): Promise<CloudBuildClient>;
 }
 
 /** An argument as the terminal shows it (display only: nothing is run through a shell). */

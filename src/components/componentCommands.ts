@@ -88,6 +88,17 @@ export function registerComponentCommands(s: Services, components: ComponentsPro
     return { ...r, ok: true, stale: stale.length, updated };
   });
 
+  register(s, 'kfp.component.cloudBuild', async (...args: unknown[]) => {
+    trusted();
+    const c = await need(args[0]);
+    const o = opts(args);
+    const r = await builds.run({ type: TASK_TYPE, action: 'cloud-build', component: c.dir, image: o.image, buildArgs: o.buildArgs }, c);
+    if (!r.ok && !r.cancelled) {
+      void vscode.window.showErrorMessage(`Cloud Build of ${c.dir || c.folder.name}: ${r.error}`, ...(r.logUrl ? ['Open in Console'] : [])).then((p) => { if (p && r.logUrl) void vscode.env.openExternal(vscode.Uri.parse(r.logUrl)); });
+    }
+    return r.ok ? { ...r, ok: true } : { ...r, ok: false, error: r.error ?? 'failed' } as CommandResult;
+  });
+
   register(s, 'kfp.component.updateReferences', async (...args: unknown[]) => {
     const c = await need(args[0]);
     const o = opts(args) as { image?: string; digest?: string; preview?: boolean };
@@ -134,6 +145,7 @@ export class DockerfileLenses implements vscode.CodeLensProvider {
       new vscode.CodeLens(at, { title: '$(tools) Build', command: 'kfp.component.build', arguments: [doc.uri], tooltip: 'Build this folder\'s image with the local container engine' }),
       new vscode.CodeLens(at, { title: '$(play) Try', command: 'kfp.component.try', arguments: [doc.uri], tooltip: 'Run the last build with the inputs of component.yaml' }),
       new vscode.CodeLens(at, { title: '$(cloud-upload) Push', command: 'kfp.component.push', arguments: [doc.uri], tooltip: 'Push the last build to its registry, then offer to update the pipelines that use it' }),
+      new vscode.CodeLens(at, { title: '$(cloud) Build on Cloud Build', command: 'kfp.component.cloudBuild', arguments: [doc.uri], tooltip: 'Upload the folder as gcloud builds submit does and build it on Cloud Build (kfp.cloudBuild.project)' }),
     ];
   }
 }

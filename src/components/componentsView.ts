@@ -8,8 +8,8 @@ import { gitHeadCommit } from '../core/util/gitHead';
 
 const ALWAYS_EXCLUDED = ['**/node_modules/**', '**/.venv/**', '**/venv/**', '**/site-packages/**', '**/.git/**', '**/__pycache__/**', '**/.tox/**'];
 
-export interface BuildRecord { state: 'succeeded' | 'failed' | 'cancelled'; at: number; image?: string; digest?: string; engine?: string; error?: string; line?: number }
-export interface ComponentState { build?: BuildRecord; push?: BuildRecord }
+export interface BuildRecord { state: 'succeeded' | 'failed' | 'cancelled'; at: number; image?: string; digest?: string; engine?: string; error?: string; line?: number; buildId?: string; logUrl?: string }
+export interface ComponentState { build?: BuildRecord; push?: BuildRecord; cloudBuild?: BuildRecord }
 
 export interface Component extends ComponentFolder {
   folder: vscode.WorkspaceFolder;
@@ -47,7 +47,7 @@ export class ComponentsProvider implements vscode.TreeDataProvider<Node>, vscode
     return this.memento.get<Record<string, ComponentState>>(STATE_KEY, {})[`${folder.uri.toString()}#${dir}`] ?? {};
   }
 
-  async record(c: Component, what: 'build' | 'push', r: BuildRecord): Promise<void> {
+  async record(c: Component, what: 'build' | 'push' | 'cloudBuild', r: BuildRecord): Promise<void> {
     const all = { ...this.memento.get<Record<string, ComponentState>>(STATE_KEY, {}) };
     const key = `${c.folder.uri.toString()}#${c.dir}`;
     all[key] = { ...(all[key] ?? {}), [what]: r };
@@ -178,6 +178,7 @@ export class ComponentsProvider implements vscode.TreeDataProvider<Node>, vscode
     const when = (t: number) => { const s = Math.round((Date.now() - t) / 1000); return s < 60 ? `${s} s ago` : s < 3600 ? `${Math.round(s / 60)} min ago` : new Date(t).toLocaleString(); };
     if (st.build) out.push({ kind: 'detail', c, label: `Build ${st.build.state}`, description: `${when(st.build.at)}${st.build.engine ? ` · ${st.build.engine}` : ''}`, tooltip: st.build.error ?? st.build.image, icon: st.build.state === 'succeeded' ? 'pass' : st.build.state === 'failed' ? 'error' : 'circle-slash', open: st.build.line !== undefined ? vscode.Uri.joinPath(c.folder.uri, c.dockerfile) : undefined, line: st.build.line });
     if (st.push) out.push({ kind: 'detail', c, label: `Push ${st.push.state}`, description: `${when(st.push.at)}${st.push.digest ? ` · ${st.push.digest.slice(0, 19)}` : ''}`, tooltip: st.push.error ?? `${st.push.image}${st.push.digest ? `@${st.push.digest}` : ''}`, icon: st.push.state === 'succeeded' ? 'cloud-upload' : 'error' });
+    if (st.cloudBuild) out.push({ kind: 'detail', c, label: `Cloud Build ${st.cloudBuild.state}`, description: `${when(st.cloudBuild.at)}${st.cloudBuild.buildId ? ` · ${st.cloudBuild.buildId.slice(0, 8)}` : ''}`, tooltip: st.cloudBuild.error ?? st.cloudBuild.logUrl, icon: st.cloudBuild.state === 'succeeded' ? 'cloud' : st.cloudBuild.state === 'failed' ? 'error' : 'circle-slash' });
     if (c.uses.length) out.push({ kind: 'uses', c });
     else out.push({ kind: 'detail', c, label: 'Not used by a workspace pipeline', icon: 'circle-outline', tooltip: 'No image= in Python, image: in component or compiled YAML, names this image.' });
     return out;

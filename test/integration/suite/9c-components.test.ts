@@ -5,7 +5,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { gunzipSync } from 'node:zlib';
 import { api, run, waitFor } from './helpers';
+import { GcpEmulator, tarEntries } from '../../emulator/gcp';
 
 const REGISTRY = process.env.KFP_TEST_REGISTRY ?? '';
 const BUSYBOX = process.env.KFP_TEST_BUSYBOX ?? '';
@@ -116,8 +118,9 @@ describe('component folders: build, try and push with real engines', function ()
     fs.writeFileSync(df, good + 'RUN ["/bin/busybox", "sleep", "60"]\n');
     try {
       const started = Date.now();
+      const earlier = new Set(vscode.tasks.taskExecutions);
       const pending = run('kfp.component.build', { dir: 'components/echo' });
-      const exec = await waitFor(() => vscode.tasks.taskExecutions.filter((e) => e.task.definition.type === 'kfp-build' && e.task.definition.action === 'build').pop(), 'the build task');
+      const exec = await waitFor(() => vscode.tasks.taskExecutions.find((e) => !earlier.has(e) && e.task.definition.type === 'kfp-build' && e.task.definition.action === 'build'), 'the build task');
       await new Promise((r) => setTimeout(r, 1500));
       exec.terminate();
       const r = await pending;
@@ -156,5 +159,52 @@ describe('component folders: build, try and push with real engines', function ()
       assert.equal(p.ok, false);
       assert.match(p.error!, /podman was not found on PATH/);
     } finally { await cfg().update('components.engine', 'docker', vscode.ConfigurationTarget.Global); }
+  });
+});
+
+describe('component folders: build on (emulated) Cloud Build', function () {
+  this.timeout(60_000);
+  let gcp: GcpEmulator;
+  const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
+  const cfg = () => vscode.workspace.getConfiguration('kfp');
+  const sha = '89abcdef0123456789abcdef0123456789abcdef';
+  before(async () => {
+    gcp = new GcpEmulator({ stepMs: 200, disabledApis: ['no-api-project'] });
+    await gcp.start();
+    // A repository HEAD (read from the files, no git runs) gives $SHORT_SHA as a trigger would.
+    fs.mkdirSync(path.join(ws(), '.git'), { recursive: true });
+    fs.writeFileSync(path.join(ws(), '.git', 'HEAD'), `${sha}\n`);
+    await cfg().update('cloudBuild.project', 'my-project', vscode.ConfigurationTarget.Global);
+    await cfg().update('cloudBuild.apiRoot', gcp.url, vscode.ConfigurationTarget.Global);
+  });
+  after(async () => {
+    for (const k of ['cloudBuild.project', 'cloudBuild.apiRoot']) await cfg().update(k, undefined, vscode.ConfigurationTarget.Global);
+    fs.rmSync(path.join(ws(), '.git'), { recursive: true, force: true });
+    await gcp.stop();
+  });
+
+  it('uploads the folder as gcloud would, builds it, streams its log into the task terminal and records the result', async () => {
+    const r = await run('kfp.component.cloudBuild', { dir: 'components/preprocess' });
+    assert.equal(r.ok, true, r.error);
+    assert.equal(r.status, 'SUCCESS');
+    assert.deepEqual(r.images, [`europe-docker.pkg.dev/$PROJECT_ID/churn/preprocess:${sha.slice(0, 7)}`]);
+    const [, bucket, object] = /^gs:\/\/([^/]+)\/(.+)$/.exec(r.source as string)!;
+    assert.equal(bucket, 'my-project_cloudbuild');
+    const entries = tarEntries(gunzipSync(gcp.buckets.get(bucket)!.objects.get(object)!.data)).sort();
+    assert.deepEqual(entries, ['Dockerfile', 'cloudbuild.yaml', 'component.yaml', 'main.py']);
+    // No Google credential went to a non-Google root.
+    assert.ok(gcp.requests.every((q) => q.auth === undefined));
+    await run('kfp.components.refresh');
+    const pre = ((await run('kfp.components.list')).components as Array<{ dir: string; cloudBuild?: { state: string; buildId?: string } }>).find((c) => c.dir === 'components/preprocess')!;
+    assert.deepEqual([pre.cloudBuild?.state, pre.cloudBuild?.buildId], ['succeeded', r.buildId]);
+  });
+
+  it('a disabled Cloud Build API is said with the page that enables it', async () => {
+    await cfg().update('cloudBuild.project', 'no-api-project', vscode.ConfigurationTarget.Global);
+    try {
+      const r = await run('kfp.component.cloudBuild', { dir: 'components/preprocess' });
+      assert.equal(r.ok, false);
+      assert.match(r.error!, /Enable the API at https:\/\/console\.developers\.google\.com\/apis\/api\/cloudbuild\.googleapis\.com\/overview\?project=no-api-project/);
+    } finally { await cfg().update('cloudBuild.project', 'my-project', vscode.ConfigurationTarget.Global); }
   });
 });
