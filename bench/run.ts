@@ -9,11 +9,15 @@ import { KfpEmulator } from '../test/emulator/server';
 import { benchScanner } from './scanner';
 import { parsePipelineText } from '../src/core/pipeline/spec';
 import { benchRunView } from './runView';
+import { benchPack } from './pack';
 import { CHROMIUM, CHROMIUM_ARGS, copyWorkspace, ROOT, startServer, workbenchUrl } from '../test/integration/harness';
 
 async function main(): Promise<void> {
   console.log('Pipeline scanner (Node, one core), target: well under a keystroke (< 16 ms):');
   for (const [k, v] of benchScanner()) console.log(`  ${k.padEnd(70)} ${v}`);
+  console.log('');
+  console.log('Packing a component folder for Cloud Build (Node) against tar czf, target: at least as fast, memory bounded:');
+  for (const [k, v] of await benchPack(200)) console.log(`  ${k.padEnd(70)} ${v}`);
   console.log('');
   console.log('Run view in headless Chromium (webview bundle fed the extension\'s messages):');
   for (const [k, v] of await benchRunView()) console.log(`  ${k.padEnd(70)} ${v}`);
