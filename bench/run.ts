@@ -58,7 +58,7 @@ async function main(): Promise<void> {
       [`heap after paging through all (${r.rowsShown} rows shown, ${r.pageThroughAllMs} ms)`, `+${r.heapAfterPagingAllMb} MiB`, 'grows with what is shown'],
       ['heap after Refresh drops them', `+${r.heapAfterRefreshMb} MiB`, 'back to what is shown'],
       ['explorer state after Refresh', String(r.retained), ''],
-      [`open a ${r.bigLogMb} MiB step log in an editor`, `${r.bigLogOpenMs} ms`, `to the first screen (its first ${r.bigLogFirstPartKb} KiB)`],
+      [`open a ${r.bigLogMb} MiB step log in an editor`, `${r.bigLogOpenMs} ms`, `to the first screen (its first ${r.bigLogFirstPartKb} KiB), of which ${r.bigLogFirstByteMs} ms before the server's first byte`],
       ['… the whole log in that editor (searchable)', `${r.bigLogWholeMs} ms`, 'the editor reloads when it has all arrived'],
       ['extension host heap with that document open / after closing it', `+${r.bigLogHeapMb} / +${r.bigLogHeapAfterCloseMb} MiB`, ''],
     ];

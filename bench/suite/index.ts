@@ -81,11 +81,13 @@ export async function run(): Promise<void> {
     const before = heapMb();
     let wholeAt = 0;
     let wholeBytes = 0;
-    const whole = new Promise<void>((resolve) => api.logDocuments.onDidServe((e) => { if (e.whole) { wholeAt = performance.now(); wholeBytes = e.bytes; resolve(); } }));
+    let firstByteMs: number | undefined;
+    const whole = new Promise<void>((resolve) => api.logDocuments.onDidServe((e) => { firstByteMs ??= e.firstByteMs; if (e.whole) { wholeAt = performance.now(); wholeBytes = e.bytes; resolve(); } }));
     const t = performance.now();
     const r = await vscode.commands.executeCommand<{ ok: boolean; uri?: string; bytes?: number; error?: string; complete?: boolean }>('kfp.run.openLog', { runId: process.env.KFP_BENCH_LOG_RUN, nodeId: 'root/say-hello' });
     results.bigLogOpenMs = +(performance.now() - t).toFixed(0);
     results.bigLogFirstPartKb = +((r.bytes ?? 0) / 1024).toFixed(0);
+    results.bigLogFirstByteMs = firstByteMs ?? 'unknown';
     // The editor reloads with the whole log when it has arrived (whole: true); wait for that read.
     await Promise.race([whole, new Promise((res) => setTimeout(res, 120_000))]);
     results.bigLogWholeMs = wholeAt ? +(wholeAt - t).toFixed(0) : 'not within 120 s';

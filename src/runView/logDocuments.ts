@@ -48,6 +48,9 @@ interface Load {
   servedPart: boolean;
   finishedAt?: number;
   finished: Promise<void>;
+  startedAt: number;
+  /** When the first byte arrived (the server's own time before it sends is part of what the user waits). */
+  firstByteAt?: number;
   /** Resolves when bytes arrive or the load ends. */
   progress: () => Promise<void>;
   abort: AbortController;
@@ -62,7 +65,7 @@ export class LogFileSystem implements vscode.FileSystemProvider {
   private readonly lateErrors = new vscode.EventEmitter<{ uri: vscode.Uri; error: string }>();
   readonly onLateError = this.lateErrors.event;
   /** The editor read a log document: its size, and whether it was the whole log or its first part. */
-  private readonly served = new vscode.EventEmitter<{ uri: vscode.Uri; bytes: number; whole: boolean }>();
+  private readonly served = new vscode.EventEmitter<{ uri: vscode.Uri; bytes: number; whole: boolean; firstByteMs?: number }>();
   readonly onDidServe = this.served.event;
 
   constructor(private readonly endpoints: EndpointManager) {}
@@ -91,11 +94,12 @@ export class LogFileSystem implements vscode.FileSystemProvider {
     let wait = new Promise<void>((r) => { wake = r; });
     const l: Load = {
       key, uri, title: '', chunks: [], bytes: 0, done: false, servedPart: false, abort: new AbortController(),
-      finished: Promise.resolve(), progress: () => wait,
+      finished: Promise.resolve(), progress: () => wait, startedAt: Date.now(),
     };
     const poke = () => { const w = wake; wait = new Promise<void>((r) => { wake = r; }); w(); };
     const put = (c: Uint8Array, source: LogSource, restart: boolean) => {
       if (restart) { l.chunks = []; l.bytes = 0; }
+      l.firstByteAt ??= Date.now();
       l.source = source; l.chunks.push(c); l.bytes += c.length; poke();
     };
     l.finished = this.read(uri, l, put).then(
@@ -197,7 +201,7 @@ export class LogFileSystem implements vscode.FileSystemProvider {
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {
     const l = await this.ready(uri);
     const data = this.content(l);
-    this.served.fire({ uri, bytes: data.length, whole: l.done });
+    this.served.fire({ uri, bytes: data.length, whole: l.done, firstByteMs: l.firstByteAt ? l.firstByteAt - l.startedAt : undefined });
     if (!l.done) l.servedPart = true;
     // The editor has the whole log now: nothing is kept.
     else { l.servedPart = false; l.chunks = []; this.loads.delete(l.key); }

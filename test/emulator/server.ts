@@ -402,7 +402,11 @@ export class KfpEmulator {
     return { status: 404, text: '404 page not found' };
   }
 
-  /** The UI server's /k8s/pod/logs: the whole log from Kubernetes, else from the archive (frontend/server/handlers/pod-logs.ts). */
+  /**
+   * The UI server's /k8s/pod/logs: the whole log from Kubernetes, else from the archive (frontend/server/handlers/pod-logs.ts).
+   * The real server reads the whole log before it sends its first byte (workflow-helper.ts getPodLogsStreamFromK8s:
+   * `stream.end(await getPodLogs(…))`), so this route too builds the whole text first.
+   */
   private uiPodLogs(q: URLSearchParams): Reply {
     const pod = q.get('podname');
     if (!pod) return { status: 400, text: 'podname argument is required' };
