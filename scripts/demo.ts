@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KfpEmulator } from '../test/emulator/server';
 import { ROOT, startServer, workbenchUrl } from '../test/integration/harness';
+import { chooseEngine } from '../src/core/containers/engine';
 
 async function main(): Promise<void> {
   const emulator = new KfpEmulator({ port: Number(process.env.KFP_EMULATOR_PORT ?? 0), extraRuns: 200, runDurationMs: 30_000 });
@@ -29,6 +30,16 @@ async function main(): Promise<void> {
   console.log(`KFP emulator (a demo aid, not a KFP server): ${emulatorUrl}`);
   console.log(`Sample workspace: ${workspace}`);
   if (pythonPath) console.log(`No KFP SDK for python3: compiling uses the test stand-in SDK (${pythonPath}), not the real one.`);
+  // Build · Try · Push need a container engine; say what this machine has (as kfp.components.engine "auto" picks it).
+  let engine = chooseEngine('auto');
+  if (!('missing' in engine) && engine.kind === 'docker') {
+    try { execFileSync(engine.path, ['version', '--format', '{{.Server.Version}}'], { stdio: 'ignore', timeout: 5000 }); } catch {
+      const other = [chooseEngine('podman'), chooseEngine('buildah')].find((e) => !('missing' in e));
+      engine = other ?? { missing: `${engine.path} is installed but no Docker engine answers (start dockerd, or set DOCKER_HOST), and there is no podman or buildah.` };
+    }
+  }
+  console.log('missing' in engine ? `Components: ${engine.missing} Build, Try and Push will say so.`
+    : `Components: Build and Push use ${engine.kind} (${engine.path})${engine.kind === 'buildah' ? '; Try needs docker or podman' : ''}. The sample's images start FROM python:3.11-slim, which the engine must be able to pull.`);
   console.log(`\nOpen VS Code in your browser:\n\n  ${workbenchUrl(server, workspace)}\n`);
   console.log('Then click the Kubeflow Pipelines icon in the activity bar. Ctrl-C stops the demo.');
   const stop = async () => { await server.stop(); await emulator.stop(); process.exit(0); };

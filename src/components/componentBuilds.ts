@@ -55,10 +55,23 @@ export interface ActionResult {
   source?: string;
 }
 
-/** The engine from settings (kfp.components.engine, kfp.components.enginePath). */
-export function configuredEngine(): Engine | { missing: string } {
+/**
+ * The engine from settings (kfp.components.engine, kfp.components.enginePath). With `auto`, a docker client whose
+ * engine does not answer (a notebook image with the CLI but no daemon) is passed over for podman or buildah.
+ */
+export async function configuredEngine(): Promise<Engine | { missing: string }> {
   const cfg = vscode.workspace.getConfiguration('kfp');
-  return chooseEngine(cfg.get<EngineKind | 'auto'>('components.engine', 'auto'), cfg.get<Partial<Record<EngineKind, string>>>('components.enginePath', {}));
+  const setting = cfg.get<EngineKind | 'auto'>('components.engine', 'auto');
+  const paths = cfg.get<Partial<Record<EngineKind, string>>>('components.enginePath', {});
+  const first = chooseEngine(setting, paths);
+  if (setting !== 'auto' || 'missing' in first || first.kind !== 'docker') return first;
+  const answers = await runProcess(first.path, ['version', '--format', '{{.Server.Version}}'], { signal: AbortSignal.timeout(5000) }).then((r) => r.code === 0, () => false);
+  if (answers) return first;
+  for (const kind of ['podman', 'buildah'] as const) {
+    const other = chooseEngine(kind, paths);
+    if (!('missing' in other)) return other;
+  }
+  return { missing: `${first.path} is installed but no Docker engine answers: start it (or set DOCKER_HOST), or install podman or buildah.` };
 }
 
 /** A pseudoterminal that runs one engine process and reports its result; closing it (or Terminate Task) cancels. */
@@ -156,7 +169,7 @@ export class ComponentBuilds implements vscode.TaskProvider, vscode.Disposable {
     const c = (await this.components.list()).find((x) => x.folder.uri.toString() === folder.uri.toString() && x.dir === d.component);
     if (!c) return { ...base, error: `No component folder ${d.component} (a folder with a Dockerfile) in ${folder.name}.` };
     if (d.action === 'cloud-build') return this.cloudBuild(c, d, io, base);
-    const engine = configuredEngine();
+    const engine = await configuredEngine();
     if ('missing' in engine) return { ...base, error: engine.missing };
     base.engine = engine.kind;
     if (d.action === 'build') return this.build(c, engine, d, io, base);
