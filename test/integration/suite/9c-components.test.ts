@@ -149,6 +149,20 @@ describe('component folders: build, try and push with real engines', function ()
     } finally { await cfg().update('components.engine', 'docker', vscode.ConfigurationTarget.Global); }
   });
 
+  it('auto passes over a docker client whose engine does not answer, for buildah', async () => {
+    const saved = process.env.DOCKER_HOST;
+    process.env.DOCKER_HOST = 'unix:///nonexistent/docker.sock';
+    await cfg().update('components.engine', 'auto', vscode.ConfigurationTarget.Global);
+    try {
+      const b = await run('kfp.component.build', { dir: 'components/echo', image: `${REGISTRY}/ml/echo-auto:1` });
+      assert.equal(b.ok, true, b.error);
+      assert.equal(b.engine, 'buildah');
+    } finally {
+      process.env.DOCKER_HOST = saved;
+      await cfg().update('components.engine', 'docker', vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it('says what is wrong: no such folder, no engine', async () => {
     const r = await run('kfp.component.build', { dir: 'nowhere' });
     assert.equal(r.ok, false);
