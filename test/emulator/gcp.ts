@@ -12,6 +12,8 @@
 // - builds.create returns an Operation whose metadata is a BuildOperationMetadata holding the build
 //   (google/devtools/cloudbuild/v1/cloudbuild.proto); status QUEUED → WORKING → SUCCESS | FAILURE | CANCELLED;
 //   the log is the object log-{id}.txt in the build's logsBucket, written as the build goes;
+// - triggers (cloudbuild.proto BuildTrigger): create (409 for a taken name), list with page tokens, patch by ID, run
+//   (an Operation with the build it started);
 // - errors are google.rpc.Status JSON ({error: {code, message, status, details}}), a disabled API a 403 with an
 //   ErrorInfo reason SERVICE_DISABLED and metadata.activationUrl (as Google's APIs answer).
 // What a build does cannot be run here: each step "runs" for stepMs and succeeds, unless its command line ends in
@@ -40,6 +42,7 @@ export class GcpEmulator {
   url = '';
   readonly buckets = new Map<string, BucketRec>();
   readonly builds = new Map<string, BuildRec>();
+  readonly triggers = new Map<string, { project: string; trigger: cloudbuild_v1.Schema$BuildTrigger }>();
   readonly requests: Array<{ method: string; url: string; auth?: string }> = [];
 
   constructor(readonly options: GcpEmulatorOptions = {}) {}
@@ -108,6 +111,42 @@ export class GcpEmulator {
       res.writeHead(206, { 'content-type': o.contentType, 'content-range': `bytes ${start}-${o.data.length - 1}/${o.data.length}`, 'content-length': String(o.data.length - start) });
       res.end(o.data.subarray(start));
       return;
+    }
+    // ---- cloud build triggers (projects.triggers / projects.locations.triggers: create, list, patch, run)
+    if ((m = /^\/v1\/projects\/([^/]+)(?:\/locations\/([^/]+))?\/triggers(?:\/([^/:]+))?(:run)?$/.exec(u.pathname))) {
+      const project = decodeURIComponent(m[1]);
+      const id = m[3] ? decodeURIComponent(m[3]) : undefined;
+      const mine = [...this.triggers.values()].filter((t) => t.project === project);
+      if (method === 'GET' && !id) {
+        const size = Number(u.searchParams.get('pageSize') ?? 50);
+        const start = Number(u.searchParams.get('pageToken') ?? 0);
+        const out: cloudbuild_v1.Schema$ListBuildTriggersResponse = { triggers: mine.slice(start, start + size).map((t) => t.trigger), ...(start + size < mine.length ? { nextPageToken: String(start + size) } : {}) };
+        return this.send(res, 200, out);
+      }
+      if (method === 'POST' && !id) {
+        const t = JSON.parse(body.toString('utf8') || '{}') as cloudbuild_v1.Schema$BuildTrigger;
+        // The name rule of BuildTrigger.name (cloudbuild.proto): alphanumerics and dashes, 1–64, alphanumeric at both ends.
+        if (!t.name || !/^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,62}[a-zA-Z0-9])?$/.test(t.name)) return this.error(res, 400, 'INVALID_ARGUMENT', `invalid trigger name ${t.name}`);
+        if (mine.some((x) => x.trigger.name === t.name)) return this.error(res, 409, 'ALREADY_EXISTS', `trigger ${t.name} already exists`);
+        if (!t.github && !t.repositoryEventConfig && !t.triggerTemplate) return this.error(res, 400, 'INVALID_ARGUMENT', 'a trigger needs an event source (github, repositoryEventConfig or triggerTemplate)');
+        const rec = { project, trigger: { ...t, id: randomUUID(), createTime: new Date().toISOString() } };
+        this.triggers.set(rec.trigger.id!, rec);
+        return this.send(res, 200, rec.trigger);
+      }
+      const rec = id ? this.triggers.get(id) : undefined;
+      if (!rec || rec.project !== project) return this.error(res, 404, 'NOT_FOUND', `trigger ${id} not found`);
+      if (method === 'PATCH') {
+        const t = JSON.parse(body.toString('utf8') || '{}') as cloudbuild_v1.Schema$BuildTrigger;
+        rec.trigger = { ...t, id: rec.trigger.id, createTime: rec.trigger.createTime };
+        return this.send(res, 200, rec.trigger);
+      }
+      if (method === 'POST' && m[4]) {
+        // A run builds the trigger's config at the branch's head: here, a build with the config's name as its one step.
+        const buildId = randomUUID();
+        const build: cloudbuild_v1.Schema$Build = { id: buildId, projectId: project, status: 'QUEUED', buildTriggerId: id, substitutions: { ...(rec.trigger.substitutions ?? {}), TRIGGER_NAME: rec.trigger.name ?? '' }, steps: [{ name: 'gcr.io/cloud-builders/docker', args: ['build', '.'] }], createTime: new Date().toISOString() };
+        const meta: cloudbuild_v1.Schema$BuildOperationMetadata & { '@type': string } = { '@type': 'type.googleapis.com/google.devtools.cloudbuild.v1.BuildOperationMetadata', build };
+        return this.send(res, 200, { name: `operations/build/${project}/${Buffer.from(buildId).toString('base64')}`, metadata: meta } satisfies cloudbuild_v1.Schema$Operation);
+      }
     }
     // ---- cloud build
     if ((m = /^\/v1\/projects\/([^/]+)(?:\/locations\/([^/]+))?\/builds(?:\/([^/:]+))?(:cancel)?$/.exec(u.pathname))) {

@@ -7,6 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import { NodeTransport } from '../../src/core/http/transport';
 import { CloudBuildClient, GcpError, stagingBucketName } from '../../src/core/cloudbuild/cloudBuild';
 import { planSubmit, submitBuild } from '../../src/core/cloudbuild/submit';
+import { desiredTriggers, githubRepoOf, planTriggers, triggerName } from '../../src/core/cloudbuild/triggers';
 import { GcpEmulator, tarEntries } from '../emulator/gcp';
 
 describe('Cloud Build from the editor (against the emulator)', function () {
@@ -99,5 +100,61 @@ describe('Cloud Build from the editor (against the emulator)', function () {
   it('a disabled API names the page that enables it', async () => {
     const input = { projectId: 'off-project', folder: path.join(repo, 'components/prep'), repoRoot: repo, tag: 'gcr.io/p/x' };
     await assert.rejects(submitBuild(client, input, planSubmit(input)), (e: GcpError) => e.reason === 'SERVICE_DISABLED' && /Enable the API at https:\/\/console\.developers\.google\.com\/apis\/api\/cloudbuild\.googleapis\.com\/overview\?project=off-project/.test(e.message));
+  });
+});
+
+describe('CI triggers per component folder (against the emulator)', () => {
+  let emu: GcpEmulator;
+  let client: CloudBuildClient;
+  beforeEach(async () => {
+    emu = new GcpEmulator();
+    const url = await emu.start();
+    client = new CloudBuildClient(new NodeTransport(), { cloudBuild: url, storage: url }, undefined);
+  });
+  afterEach(async () => { await emu.stop(); });
+
+  const components = [{ dir: 'components/preprocess', cloudbuild: 'components/preprocess/cloudbuild.yaml' }, { dir: 'components/train', cloudbuild: 'components/train/cloudbuild.yaml' }, { dir: 'components/no-config' }];
+
+  async function apply(plan: ReturnType<typeof planTriggers>): Promise<void> {
+    for (const p of plan) {
+      if (p.action === 'create') await client.createTrigger('proj', p.desired!);
+      if (p.action === 'update') await client.updateTrigger('proj', p.existing!.id!, p.desired!);
+    }
+  }
+
+  it('plans one trigger per folder with a cloudbuild.yaml, applies it, and a second plan changes nothing', async () => {
+    const repo = { kind: 'github' as const, ...githubRepoOf('git@github.com:acme/churn-model.git')! };
+    assert.deepEqual(repo, { kind: 'github', owner: 'acme', name: 'churn-model' });
+    const desired = desiredTriggers({ components, repo, branch: '^main$' });
+    assert.deepEqual(desired.map((t) => [t.name, t.includedFiles, t.filename, t.github?.push?.branch]), [
+      ['kfp-components-preprocess', ['components/preprocess/**'], 'components/preprocess/cloudbuild.yaml', '^main$'],
+      ['kfp-components-train', ['components/train/**'], 'components/train/cloudbuild.yaml', '^main$'],
+    ]);
+    // Someone else's trigger is never touched or called orphaned.
+    await client.createTrigger('proj', { name: 'their-trigger', github: { owner: 'acme', name: 'other', push: { branch: '.*' } }, filename: 'cloudbuild.yaml' });
+    const first = planTriggers(desired, await client.listTriggers('proj'));
+    assert.deepEqual(first.map((p) => p.action), ['create', 'create']);
+    await apply(first);
+    const again = planTriggers(desiredTriggers({ components, repo, branch: '^main$' }), await client.listTriggers('proj'));
+    assert.deepEqual(again.map((p) => p.action), ['unchanged', 'unchanged']);
+    // A changed branch updates both in place (same IDs); a folder gone leaves its trigger orphaned, not deleted.
+    const ids = (await client.listTriggers('proj')).map((t) => t.id).sort();
+    const changed = planTriggers(desiredTriggers({ components: components.slice(1), repo, branch: '^release$' }), await client.listTriggers('proj'));
+    assert.deepEqual(changed.map((p) => [p.action, p.name, p.changes]), [['update', 'kfp-components-train', ['github']], ['orphaned', 'kfp-components-preprocess', []]]);
+    await apply(changed);
+    assert.deepEqual((await client.listTriggers('proj')).map((t) => t.id).sort(), ids);
+    assert.equal((await client.listTriggers('proj')).find((t) => t.name === 'kfp-components-train')!.github!.push!.branch, '^release$');
+  });
+
+  it('2nd-gen repository connections, long folder names, and running a trigger by hand', async () => {
+    const repo = { kind: 'connection' as const, repository: 'projects/proj/locations/europe-west1/connections/gh/repositories/churn-model' };
+    const long = 'components/' + 'a-very-long-folder-name/'.repeat(4) + 'step';
+    const [t] = desiredTriggers({ components: [{ dir: long, cloudbuild: `${long}/cloudbuild.yaml` }], repo, branch: '^main$' });
+    assert.ok(t.name!.length <= 64 && /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(t.name!), t.name!);
+    assert.equal(triggerName('kfp', long), t.name, 'stable');
+    assert.deepEqual(t.repositoryEventConfig, { repository: repo.repository, push: { branch: '^main$' } });
+    const created = await client.createTrigger('proj', t);
+    const build = await client.runTrigger('proj', created.id!, 'main');
+    assert.equal(build.buildTriggerId, created.id);
   });
 });

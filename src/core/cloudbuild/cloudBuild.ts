@@ -138,6 +138,44 @@ export class CloudBuildClient {
     return this.json<cloudbuild_v1.Schema$ListBuildsResponse>(await this.call(this.endpoints.cloudBuild, 'GET', `${this.buildsPath(projectId, region)}?${q}`, 'List builds'), 'List builds').builds ?? [];
   }
 
+  // ---- triggers ----------------------------------------------------------------
+
+  private triggersPath(projectId: string, region?: string): string {
+    return region ? `/v1/projects/${encodeURIComponent(projectId)}/locations/${encodeURIComponent(region)}/triggers` : `/v1/projects/${encodeURIComponent(projectId)}/triggers`;
+  }
+
+  /** Every trigger of the project (all pages). */
+  async listTriggers(projectId: string, region?: string): Promise<cloudbuild_v1.Schema$BuildTrigger[]> {
+    const out: cloudbuild_v1.Schema$BuildTrigger[] = [];
+    let token: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const q = new URLSearchParams({ pageSize: '100', ...(token ? { pageToken: token } : {}) });
+      const r = this.json<cloudbuild_v1.Schema$ListBuildTriggersResponse>(await this.call(this.endpoints.cloudBuild, 'GET', `${this.triggersPath(projectId, region)}?${q}`, 'List triggers'), 'List triggers');
+      out.push(...(r.triggers ?? []));
+      token = r.nextPageToken ?? undefined;
+      if (!token) break;
+    }
+    return out;
+  }
+
+  async createTrigger(projectId: string, t: cloudbuild_v1.Schema$BuildTrigger, region?: string): Promise<cloudbuild_v1.Schema$BuildTrigger> {
+    return this.json(await this.call(this.endpoints.cloudBuild, 'POST', this.triggersPath(projectId, region), `Create trigger ${t.name}`, t), `Create trigger ${t.name}`);
+  }
+
+  /** projects.triggers.patch: the trigger as it should be (by ID). */
+  async updateTrigger(projectId: string, id: string, t: cloudbuild_v1.Schema$BuildTrigger, region?: string): Promise<cloudbuild_v1.Schema$BuildTrigger> {
+    return this.json(await this.call(this.endpoints.cloudBuild, 'PATCH', `${this.triggersPath(projectId, region)}/${encodeURIComponent(id)}`, `Update trigger ${t.name}`, { ...t, id }), `Update trigger ${t.name}`);
+  }
+
+  /** projects.triggers.run on a branch: an Operation holding the build it started. */
+  async runTrigger(projectId: string, id: string, branchName: string, region?: string): Promise<Build> {
+    const body: cloudbuild_v1.Schema$RepoSource = { branchName };
+    const op = this.json<Operation>(await this.call(this.endpoints.cloudBuild, 'POST', `${this.triggersPath(projectId, region)}/${encodeURIComponent(id)}:run`, 'Run trigger', region ? { source: body, triggerId: id, projectId } : body), 'Run trigger');
+    const b = (op.metadata as cloudbuild_v1.Schema$BuildOperationMetadata | undefined)?.build;
+    if (!b?.id) throw new GcpError('Run trigger: the operation carries no build', 200);
+    return b;
+  }
+
   /**
    * Follows a build to its end: its status every `pollMs`, and (when it logs to
    * Cloud Storage) the new bytes of `log-{id}.txt` in its logs bucket, each read
