@@ -104,6 +104,12 @@ export class ComponentBuilds implements vscode.TaskProvider, vscode.Disposable {
 
   dispose(): void { this.diagnostics.dispose(); }
 
+  /** The Cloud Build client of the settings (for commands that are not tasks, such as the CI triggers). */
+  async cloudClient(): Promise<CloudBuildClient> {
+    if (!this.cloud) throw new Error('Cloud Build is not available here.');
+    return this.cloud.client();
+  }
+
   /** The tasks offered in Run Task: build, push and try for every component folder. */
   async provideTasks(): Promise<vscode.Task[]> {
     const out: vscode.Task[] = [];

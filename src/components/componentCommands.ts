@@ -4,6 +4,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatImage, parseImage } from '../core/components/images';
+import { desiredTriggers, githubRepoOf, planTriggers, RepoRef } from '../core/cloudbuild/triggers';
+import { gitRemoteUrl } from '../core/util/gitHead';
 import { register, Services, UserError, CommandResult } from '../commands/common';
 import type { ComponentBuilds, KfpBuildTaskDefinition } from './componentBuilds';
 import { TASK_TYPE } from './componentBuilds';
@@ -97,6 +99,54 @@ export function registerComponentCommands(s: Services, components: ComponentsPro
       void vscode.window.showErrorMessage(`Cloud Build of ${c.dir || c.folder.name}: ${r.error}`, ...(r.logUrl ? ['Open in Console'] : [])).then((p) => { if (p && r.logUrl) void vscode.env.openExternal(vscode.Uri.parse(r.logUrl)); });
     }
     return r.ok ? { ...r, ok: true } : { ...r, ok: false, error: r.error ?? 'failed' } as CommandResult;
+  });
+
+  register(s, 'kfp.components.ciTriggers', async (...args: unknown[]) => {
+    trusted();
+    const o = (args[0] && typeof args[0] === 'object' ? args[0] : {}) as { apply?: boolean; branch?: string; repo?: string; repository?: string };
+    const cfg = vscode.workspace.getConfiguration('kfp');
+    const projectId = cfg.get<string>('cloudBuild.project', '');
+    if (!projectId) throw new UserError('Set kfp.cloudBuild.project to the Google Cloud project whose triggers build the components.');
+    const region = cfg.get<string>('cloudBuild.region', '') || undefined;
+    const all = await components.list();
+    const folder = all[0]?.folder ?? vscode.workspace.workspaceFolders?.[0];
+    if (!folder) throw new UserError('Open the repository\'s folder first.');
+    // Where pushes come from: a 2nd-gen connection repository, else owner/name, else the origin remote's GitHub repository.
+    const connection = o.repository ?? (cfg.get<string>('cloudBuild.repository', '') || undefined);
+    let repo: RepoRef | undefined = connection ? { kind: 'connection', repository: connection } : undefined;
+    if (!repo) {
+      const given = o.repo ?? (cfg.get<string>('cloudBuild.github', '') || undefined);
+      const gh = given ? githubRepoOf(`github.com/${given}`) : githubRepoOf((await gitRemoteUrl(folder.uri.fsPath)) ?? '');
+      if (gh) repo = { kind: 'github', ...gh };
+    }
+    if (!repo) throw new UserError('No GitHub repository: the origin remote is not on GitHub. Set kfp.cloudBuild.github (owner/name) or kfp.cloudBuild.repository (a 2nd-gen connection\'s repository resource).');
+    const branch = o.branch ?? (cfg.get<string>('cloudBuild.triggerBranch', '^main$') || '^main$');
+    const client = await builds.cloudClient();
+    const desired = desiredTriggers({ components: all.map((c) => ({ dir: c.dir, cloudbuild: c.cloudbuild })), repo, branch, substitutions: cfg.get<Record<string, string>>('cloudBuild.substitutions', {}) });
+    const plan = planTriggers(desired, await client.listTriggers(projectId, region));
+    const count = (a: string) => plan.filter((p) => p.action === a).length;
+    const summary = `create ${count('create')}, update ${count('update')}, unchanged ${count('unchanged')}, orphaned ${count('orphaned')}`;
+    const result = plan.map((p) => ({ action: p.action, name: p.name, changes: p.changes, includedFiles: p.desired?.includedFiles, filename: p.desired?.filename }));
+    let apply = o.apply;
+    if (apply === undefined) {
+      const detail = plan.map((p) => `${p.action.padEnd(9)} ${p.name}${p.changes.length ? ` (${p.changes.join(', ')})` : ''}${p.desired ? `: ${p.desired.includedFiles?.join(' ')} → ${p.desired.filename}` : ''}`).join('\n');
+      const todo = count('create') + count('update');
+      const pick = await vscode.window.showInformationMessage(`Cloud Build triggers in ${projectId} for ${repo.kind === 'github' ? `${repo.owner}/${repo.name}` : repo.repository} on ${branch}: ${summary}.`, { modal: true, detail: `${detail}\n\nOrphaned triggers (tagged as ours, no folder wants them) are listed, never deleted.` }, ...(todo ? ['Apply'] : []));
+      apply = pick === 'Apply';
+    }
+    if (!apply) return { ok: true, applied: false, plan: result, summary };
+    const done: string[] = [];
+    try {
+      for (const p of plan) {
+        if (p.action === 'create') { await client.createTrigger(projectId, p.desired!, region); done.push(p.name); }
+        if (p.action === 'update') { await client.updateTrigger(projectId, p.existing!.id!, p.desired!, region); done.push(p.name); }
+      }
+    } catch (e) {
+      const msg = (e as Error).message;
+      const hint = /repository|mapping|connect/i.test(msg) ? ` Connect the repository to Cloud Build first: https://console.cloud.google.com/cloud-build/triggers/connect?project=${encodeURIComponent(projectId)}` : '';
+      return { ok: false, error: `${msg}${hint} (applied before the failure: ${done.join(', ') || 'none'})`, applied: done };
+    }
+    return { ok: true, applied: true, done, plan: result, summary };
   });
 
   register(s, 'kfp.component.updateReferences', async (...args: unknown[]) => {

@@ -52,3 +52,21 @@ export async function gitHeadCommit(dir: string): Promise<string | undefined> {
 export async function gitShortSha(dir: string): Promise<string | undefined> {
   return (await gitHeadCommit(dir))?.slice(0, 7);
 }
+
+/** The URL of a remote, read from the repository's config file (no git process). */
+export async function gitRemoteUrl(dir: string, remote = 'origin'): Promise<string | undefined> {
+  const gitDir = await gitDirOf(dir);
+  if (!gitDir) return undefined;
+  const common = await read(path.join(gitDir, 'commondir'));
+  const config = (await read(path.join(common ? path.resolve(gitDir, common) : gitDir, 'config'))) ?? '';
+  let inRemote = false;
+  for (const raw of config.split('\n')) {
+    const line = raw.trim();
+    const section = /^\[\s*remote\s+"([^"]+)"\s*\]$/.exec(line);
+    if (section) { inRemote = section[1] === remote; continue; }
+    if (line.startsWith('[')) { inRemote = false; continue; }
+    const kv = /^url\s*=\s*(.+)$/.exec(line);
+    if (inRemote && kv) return kv[1].trim();
+  }
+  return undefined;
+}

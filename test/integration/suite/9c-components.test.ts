@@ -213,6 +213,25 @@ describe('component folders: build on (emulated) Cloud Build', function () {
     assert.deepEqual([pre.cloudBuild?.state, pre.cloudBuild?.buildId], ['succeeded', r.buildId]);
   });
 
+  it('plans one CI trigger per component folder from the origin remote, applies it, and a second plan is all unchanged', async () => {
+    fs.writeFileSync(path.join(ws(), '.git', 'config'), '[core]\n\tbare = false\n[remote "origin"]\n\turl = https://github.com/acme/churn-model.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n');
+    const dry = await run('kfp.components.ciTriggers', { apply: false });
+    assert.equal(dry.ok, true, dry.error);
+    assert.equal(dry.applied, false);
+    assert.equal(gcp.triggers.size, 0, 'a plan creates nothing');
+    const plan = dry.plan as Array<{ action: string; name: string; includedFiles: string[]; filename: string }>;
+    assert.deepEqual(plan.map((p) => [p.action, p.name, p.includedFiles[0], p.filename]), [
+      ['create', 'kfp-components-preprocess', 'components/preprocess/**', 'components/preprocess/cloudbuild.yaml'],
+      ['create', 'kfp-components-train', 'components/train/**', 'components/train/cloudbuild.yaml'],
+    ]);
+    const applied = await run('kfp.components.ciTriggers', { apply: true });
+    assert.equal(applied.ok, true, applied.error);
+    assert.deepEqual(applied.done, ['kfp-components-preprocess', 'kfp-components-train']);
+    assert.deepEqual([...gcp.triggers.values()].map((t) => [t.trigger.github?.owner, t.trigger.github?.name, t.trigger.github?.push?.branch]), [['acme', 'churn-model', '^main$'], ['acme', 'churn-model', '^main$']]);
+    const again = await run('kfp.components.ciTriggers', { apply: true });
+    assert.equal(again.summary, 'create 0, update 0, unchanged 2, orphaned 0');
+  });
+
   it('a disabled Cloud Build API is said with the page that enables it', async () => {
     await cfg().update('cloudBuild.project', 'no-api-project', vscode.ConfigurationTarget.Global);
     try {
