@@ -91,6 +91,7 @@ export class ComponentsProvider implements vscode.TreeDataProvider<Node>, vscode
       if (!text || text.length > 5_000_000 || !/image/.test(text)) return;
       uses.push(...findImageUses(u.fsPath, text));
     }));
+    const commits = new Map<string, string | undefined>();
     for (const df of dockerfiles.sort((a, b) => a.fsPath.localeCompare(b.fsPath))) {
       const folder = vscode.workspace.getWorkspaceFolder(df);
       if (!folder) continue;
@@ -100,7 +101,9 @@ export class ComponentsProvider implements vscode.TreeDataProvider<Node>, vscode
       const names = (await vscode.workspace.fs.readDirectory(dirUri).then((x) => x, () => [] as [string, vscode.FileType][])).map(([n]) => n);
       const texts = new Map<string, string | undefined>();
       for (const n of names) if (/^(cloudbuild\.(ya?ml|json)|component\.ya?ml)$/.test(n)) texts.set(dirRel ? `${dirRel}/${n}` : n, await readUri(vscode.Uri.joinPath(dirUri, n)));
-      const commit = vscode.workspace.isTrusted ? await gitHeadCommit(folder.uri.fsPath) : undefined;
+      // One read of the repository's HEAD per workspace folder, not per component.
+      if (!commits.has(folder.uri.toString())) commits.set(folder.uri.toString(), vscode.workspace.isTrusted ? await gitHeadCommit(folder.uri.fsPath) : undefined);
+      const commit = commits.get(folder.uri.toString());
       const c = describeComponent(rel, {
         filesIn: () => names, read: (p) => texts.get(p),
         context: { projectId: cfg.get<string>('cloudBuild.project') || undefined, commitSha: commit, user: cfg.get<Record<string, string>>('cloudBuild.substitutions', {}) },

@@ -152,11 +152,11 @@ export class LogFileSystem implements vscode.FileSystemProvider {
     }
   }
 
-  /** The document's text: a heading, the log (or its first part while the rest arrives), and what is missing. */
-  private content(l: Load): Uint8Array {
+  /** The document's pieces: a heading, the log (or its first part while the rest arrives), and what is missing. */
+  private pieces(l: Load): Uint8Array[] {
     const enc = new TextEncoder();
     const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
-    if (l.noLog) return enc.encode(`${l.title}\n`);
+    if (l.noLog) return [enc.encode(`${l.title}\n`)];
     const artifact = new URLSearchParams(l.uri.query).get('artifact');
     const from = l.source ? ` from ${SOURCE_NAME[l.source]}` : '';
     let headText: string;
@@ -175,14 +175,15 @@ export class LogFileSystem implements vscode.FileSystemProvider {
     } else {
       headText = artifact ? '' : `${l.title}${from}\n`;
     }
-    const head = enc.encode(headText);
-    const foot = enc.encode(tail);
-    const size = parts.reduce((n, c) => n + c.length, head.length + foot.length);
-    const data = new Uint8Array(size);
-    data.set(head, 0);
-    let off = head.length;
-    for (const c of parts) { data.set(c, off); off += c.length; }
-    data.set(foot, off);
+    return [enc.encode(headText), ...parts, enc.encode(tail)];
+  }
+
+  /** The document's bytes, in one buffer (what the editor reads). */
+  private content(l: Load): Uint8Array {
+    const pieces = this.pieces(l);
+    const data = new Uint8Array(pieces.reduce((n, c) => n + c.length, 0));
+    let off = 0;
+    for (const c of pieces) { data.set(c, off); off += c.length; }
     return data;
   }
 
@@ -195,7 +196,8 @@ export class LogFileSystem implements vscode.FileSystemProvider {
 
   async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
     const l = await this.ready(uri);
-    return { type: vscode.FileType.File, ctime: 0, mtime: l.finishedAt ?? Date.now(), size: this.content(l).length, permissions: vscode.FilePermission.Readonly };
+    // The size without copying the log (stat comes before every read).
+    return { type: vscode.FileType.File, ctime: 0, mtime: l.finishedAt ?? Date.now(), size: this.pieces(l).reduce((n, c) => n + c.length, 0), permissions: vscode.FilePermission.Readonly };
   }
 
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {

@@ -276,10 +276,12 @@ export class GcpEmulator {
   }
 }
 
-/** Entry names of a tar (ustar and PAX path records), for checking what was uploaded. */
-export function tarEntries(buf: Buffer): string[] {
-  const out: string[] = [];
-  let pax: string | undefined;
+export interface TarEntry { name: string; type: string; linkname: string; body: Buffer; uname: string; uid: number; checksumOk: boolean }
+
+/** The entries of a tar (ustar, with PAX path/linkpath records), for checking what was uploaded. */
+export function readTar(buf: Buffer): TarEntry[] {
+  const out: TarEntry[] = [];
+  let pax: Record<string, string> = {};
   for (let off = 0; off + 512 <= buf.length;) {
     const h = buf.subarray(off, off + 512);
     if (h.every((x) => x === 0)) break;
@@ -287,11 +289,19 @@ export function tarEntries(buf: Buffer): string[] {
     const size = parseInt(str(124, 12), 8) || 0;
     const type = str(156, 1);
     const body = buf.subarray(off + 512, off + 512 + size);
+    const sum = [...h].reduce((n, b, i) => n + (i >= 148 && i < 156 ? 32 : b), 0);
     off += 512 + Math.ceil(size / 512) * 512;
-    if (type === 'x') { pax = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(body.toString('utf8'))?.[1]; continue; }
+    if (type === 'x') {
+      pax = {};
+      for (const rec of body.toString('utf8').split('\n').filter(Boolean)) { const kv = rec.slice(rec.indexOf(' ') + 1); pax[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1); }
+      continue;
+    }
     const prefix = str(345, 155);
-    out.push(pax ?? (prefix ? `${prefix}/${str(0, 100)}` : str(0, 100)));
-    pax = undefined;
+    out.push({ name: pax.path ?? (prefix ? `${prefix}/${str(0, 100)}` : str(0, 100)), type, linkname: pax.linkpath ?? str(157, 100), body, uname: str(265, 32), uid: parseInt(str(108, 8), 8), checksumOk: parseInt(str(148, 8), 8) === sum });
+    pax = {};
   }
   return out;
 }
+
+/** Entry names of a tar. */
+export const tarEntries = (buf: Buffer): string[] => readTar(buf).map((e) => e.name);

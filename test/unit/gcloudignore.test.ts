@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { FileChooser, fileChooserForDir, fnmatch, IgnoreFileError, parseIgnoreText, parseLine, pathPrefixes, patternMatches } from '../../src/core/cloudbuild/gcloudignore';
 import { describeSnapshot, snapshot, writeTarball } from '../../src/core/cloudbuild/snapshot';
+import { readTar } from '../emulator/gcp';
 
 const chooser = (text: string) => new FileChooser(parseIgnoreText(text, undefined, 0, () => undefined), 'gcloudignore');
 /** Pattern.Matches of the SDK: 'ignore' | 'include' | 'none'. */
@@ -159,42 +160,16 @@ describe('the folder gcloud packs, and its tarball', () => {
       const size = await writeTarball(s, fs.createWriteStream(out));
       assert.equal(size, fs.statSync(out).size);
       const entries = readTar(zlib.gunzipSync(fs.readFileSync(out)));
+      assert.ok(entries.every((e) => e.checksumOk), 'header checksums');
       assert.deepEqual(entries.map((e) => [e.name, e.type]), [
         ['deep/', '5'], [`deep/${'d'.repeat(120)}/`, '5'], ['ü/', '5'],
         ['Dockerfile', '0'], ['link', '2'], [`deep/${'d'.repeat(120)}/file.txt`, '0'], ['ü/ñ.txt', '0'],
       ]);
-      assert.equal(entries.find((e) => e.name === 'Dockerfile')!.body, 'FROM scratch\n');
+      assert.equal(entries.find((e) => e.name === 'Dockerfile')!.body.toString('utf8'), 'FROM scratch\n');
       assert.equal(entries.find((e) => e.name === 'link')!.linkname, 'Dockerfile');
-      assert.equal(entries.find((e) => e.name.endsWith('file.txt'))!.body, 'hello');
+      assert.equal(entries.find((e) => e.name.endsWith('file.txt'))!.body.toString('utf8'), 'hello');
       assert.ok(entries.every((e) => e.uname === 'root' && e.uid === 0));
       assert.equal(describeSnapshot(s), '4 file(s) totalling 0.0 KiB before compression');
     } finally { fs.rmSync(out, { force: true }); }
   });
 });
-
-/** A small tar reader for the test (ustar + PAX path/linkpath records). */
-function readTar(buf: Buffer): Array<{ name: string; type: string; linkname: string; body: string; uname: string; uid: number }> {
-  const out: Array<{ name: string; type: string; linkname: string; body: string; uname: string; uid: number }> = [];
-  let pax: Record<string, string> = {};
-  for (let off = 0; off + 512 <= buf.length;) {
-    const h = buf.subarray(off, off + 512);
-    if (h.every((b) => b === 0)) break;
-    const str = (a: number, n: number) => h.subarray(a, a + n).toString('utf8').replace(/\0.*$/s, '');
-    const size = parseInt(str(124, 12), 8) || 0;
-    const type = str(156, 1);
-    const body = buf.subarray(off + 512, off + 512 + size);
-    const sum = [...h].reduce((n, b, i) => n + (i >= 148 && i < 156 ? 32 : b), 0);
-    assert.equal(parseInt(str(148, 8), 8), sum, 'header checksum');
-    off += 512 + Math.ceil(size / 512) * 512;
-    if (type === 'x') {
-      pax = {};
-      for (const rec of body.toString('utf8').split('\n').filter(Boolean)) { const kv = rec.slice(rec.indexOf(' ') + 1); pax[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1); }
-      continue;
-    }
-    const prefix = str(345, 155);
-    const name = pax.path ?? (prefix ? `${prefix}/${str(0, 100)}` : str(0, 100));
-    out.push({ name, type, linkname: pax.linkpath ?? str(157, 100), body: body.toString('utf8'), uname: str(265, 32), uid: parseInt(str(108, 8), 8) });
-    pax = {};
-  }
-  return out;
-}

@@ -95,6 +95,17 @@ describe('component folders: build, try and push with real engines', function ()
     assert.ok(echo.uses.every((u) => u.image === `${REGISTRY}/ml/echo@${p.digest}`));
   });
 
+  it('points the pipelines at a given image with Update Pipelines to the Pushed Image, and says what to pass when nothing was pushed', async () => {
+    const r = await run('kfp.component.updateReferences', { dir: 'components/echo', image: `${REGISTRY}/ml/echo:v9`, preview: false });
+    assert.equal(r.ok, true, r.error);
+    assert.deepEqual([r.edits, r.applied, r.to], [2, true, `${REGISTRY}/ml/echo:v9`]);
+    const pyPath = path.join(ws(), 'pipelines', 'echo_pipeline.py');
+    await waitFor(() => fs.readFileSync(pyPath, 'utf8').includes(`image="${REGISTRY}/ml/echo:v9"`), 'the pipeline file saved with the tag');
+    const none = await run('kfp.component.updateReferences', { dir: 'components/preprocess' });
+    assert.equal(none.ok, false);
+    assert.match(none.error!, /Push the image first, or pass \{image\}/);
+  });
+
   it('puts a failing RUN at its Dockerfile line in the Problems view, and clears it when the build passes', async () => {
     const df = path.join(dir(), 'Dockerfile');
     const good = fs.readFileSync(df, 'utf8');
