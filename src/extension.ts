@@ -34,6 +34,7 @@ import { AdcTokenSource } from './core/auth/google';
 import { NodeTransport } from './core/http/transport';
 import { ComponentBuilds, TASK_TYPE } from './components/componentBuilds';
 import { DockerfileLenses, registerComponentCommands } from './components/componentCommands';
+import { registerSecretCommands, SecretCodeActions } from './cluster/secretCommands';
 
 /** What the extension hands to other extensions and to its own integration tests. */
 export interface KfpExtensionApi {
@@ -143,6 +144,9 @@ export function activate(context: vscode.ExtensionContext): KfpExtensionApi | Kf
     vscode.languages.registerCodeLensProvider([{ pattern: '**/Dockerfile', scheme: 'file' }, { pattern: '**/Containerfile', scheme: 'file' }], new DockerfileLenses()),
   );
   registerComponentCommands(services, components, builds);
+  // The cluster secret the steps mount for Google credentials, offered where pipeline code mounts one.
+  registerSecretCommands(services);
+  context.subscriptions.push(vscode.languages.registerCodeActionsProvider({ language: 'python', scheme: 'file' }, new SecretCodeActions(), { providedCodeActionKinds: SecretCodeActions.kinds }));
 
   const activateMs = performance.now() - started;
   log().trace(`Activated in ${activateMs.toFixed(1)} ms`);

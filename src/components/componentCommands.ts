@@ -4,12 +4,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatImage, parseImage } from '../core/components/images';
-import { desiredTriggers, githubRepoOf, planTriggers, RepoRef } from '../core/cloudbuild/triggers';
+import { componentTag, desiredTriggers, githubRepoOf, planTriggers, RepoRef, triggerName } from '../core/cloudbuild/triggers';
 import { gitRemoteUrl } from '../core/util/gitHead';
 import { register, Services, UserError, CommandResult } from '../commands/common';
 import type { ComponentBuilds, KfpBuildTaskDefinition } from './componentBuilds';
 import { TASK_TYPE } from './componentBuilds';
-import type { Component, ComponentsProvider } from './componentsView';
+import type { CloudHistory, Component, ComponentsProvider } from './componentsView';
 
 export function registerComponentCommands(s: Services, components: ComponentsProvider, builds: ComponentBuilds): void {
   const need = async (arg: unknown): Promise<Component> => {
@@ -22,6 +22,64 @@ export function registerComponentCommands(s: Services, components: ComponentsPro
     const plain = args.filter((a) => a && typeof a === 'object' && !(a instanceof vscode.Uri) && !('c' in (a as object)));
     return (plain[plain.length - 1] ?? {}) as Partial<KfpBuildTaskDefinition> & { update?: 'tag' | 'digest' | 'none'; preview?: boolean };
   };
+
+  // ---- Cloud Build history and the CI trigger of a component --------------------------------------------
+  const cloudConfig = () => {
+    const cfg = vscode.workspace.getConfiguration('kfp');
+    const projectId = cfg.get<string>('cloudBuild.project', '');
+    if (!projectId) throw new UserError('Set kfp.cloudBuild.project to the Google Cloud project that builds the components.');
+    return { projectId, region: cfg.get<string>('cloudBuild.region', '') || undefined, branch: cfg.get<string>('cloudBuild.triggerBranch', '^main$') || '^main$' };
+  };
+  const history = async (c: Component): Promise<CloudHistory> => {
+    const { projectId, region } = cloudConfig();
+    const client = await builds.cloudClient();
+    const trig = (await client.listTriggers(projectId, region)).find((t) => t.name === triggerName('kfp', c.dir));
+    const list = await client.recentBuilds(projectId, componentTag(c.dir), trig?.id ?? undefined, region);
+    return {
+      trigger: trig?.id ? { id: trig.id, name: trig.name ?? trig.id, branch: trig.github?.push?.branch ?? trig.repositoryEventConfig?.push?.branch ?? undefined } : undefined,
+      builds: list.map((b) => ({ id: b.id!, status: b.status ?? 'STATUS_UNKNOWN', createTime: b.createTime ?? undefined, finishTime: b.finishTime ?? undefined, fromTrigger: !!b.buildTriggerId, logUrl: b.logUrl ?? undefined, images: b.images ?? [], detail: b.statusDetail ?? undefined })),
+    };
+  };
+  components.history = history;
+
+  register(s, 'kfp.component.cloudBuilds', async (...args: unknown[]) => {
+    const c = await need(args[0]);
+    return { ok: true, dir: c.dir, ...(await history(c)) };
+  });
+
+  register(s, 'kfp.component.runTrigger', async (...args: unknown[]) => {
+    trusted();
+    const c = await need(args[0]);
+    const o = opts(args) as { branch?: string };
+    const { projectId, region, branch: pattern } = cloudConfig();
+    const client = await builds.cloudClient();
+    const name = triggerName('kfp', c.dir);
+    const trig = (await client.listTriggers(projectId, region)).find((t) => t.name === name);
+    if (!trig?.id) throw new UserError(`No trigger ${name} in ${projectId}: create the CI triggers first (Components view menu, or kfp.components.ciTriggers).`);
+    // The branch to build: given, or the trigger's pattern when it names one branch (^main$), else asked.
+    let branch = o.branch ?? /^\^?([\w./-]+)\$?$/.exec(trig.github?.push?.branch ?? trig.repositoryEventConfig?.push?.branch ?? pattern)?.[1];
+    if (!branch) {
+      branch = await vscode.window.showInputBox({ title: `Run trigger ${name}`, prompt: `The branch to build (the trigger's pattern is ${trig.github?.push?.branch ?? pattern})`, ignoreFocusOut: true });
+      if (!branch) return { ok: true, cancelled: true };
+    }
+    const b = await client.runTrigger(projectId, trig.id, branch, region);
+    components.refresh();
+    if (!o.branch) void vscode.window.showInformationMessage(`Trigger ${name} started build ${b.id} on ${branch}.`, ...(b.logUrl ? ['Open in Console'] : [])).then((p) => { if (p && b.logUrl) void vscode.env.openExternal(vscode.Uri.parse(b.logUrl)); });
+    return { ok: true, trigger: name, triggerId: trig.id, branch, buildId: b.id, status: b.status, logUrl: b.logUrl };
+  });
+
+  register(s, 'kfp.component.openBuild', async (...args: unknown[]) => {
+    const a = args[0] as { b?: { id: string; logUrl?: string }; buildId?: string; dir?: string } | undefined;
+    let url = a?.b?.logUrl;
+    const id = a?.b?.id ?? a?.buildId;
+    if (!url && id) {
+      const { projectId, region } = cloudConfig();
+      url = (await (await builds.cloudClient()).getBuild(projectId, id, region)).logUrl ?? undefined;
+    }
+    if (!url) throw new UserError('Pick a build in the Components view (Cloud Build), or pass {buildId}.');
+    const opened = await vscode.env.openExternal(vscode.Uri.parse(url));
+    return { ok: true, url, opened };
+  });
 
   register(s, 'kfp.components.list', async () => {
     const all = await components.list();

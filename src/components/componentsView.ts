@@ -18,8 +18,17 @@ export interface Component extends ComponentFolder {
   uses: ImageUse[];
 }
 
+/** A component's builds on Cloud Build: from the editor (tagged) and from its CI trigger. */
+export interface CloudHistory {
+  trigger?: { id: string; name: string; branch?: string };
+  builds: Array<{ id: string; status: string; createTime?: string; finishTime?: string; fromTrigger: boolean; logUrl?: string; images: string[]; detail?: string }>;
+}
+
 type Node =
   | { kind: 'component'; c: Component }
+  | { kind: 'cloud'; c: Component }
+  | { kind: 'cloudBuild'; c: Component; b: CloudHistory['builds'][number] }
+  | { kind: 'trigger'; c: Component; t: NonNullable<CloudHistory['trigger']>; last?: CloudHistory['builds'][number] }
   | { kind: 'detail'; c: Component; label: string; description?: string; tooltip?: string; icon: string; open?: vscode.Uri; line?: number }
   | { kind: 'uses'; c: Component }
   | { kind: 'use'; c: Component; use: ImageUse }
@@ -32,6 +41,9 @@ export class ComponentsProvider implements vscode.TreeDataProvider<Node>, vscode
   readonly onDidChangeTreeData = this.emitter.event;
   private components?: Promise<Component[]>;
   private readonly subs: vscode.Disposable[] = [];
+  private pollTimer?: ReturnType<typeof setTimeout>;
+  /** Set by the commands: the component's Cloud Build history (when kfp.cloudBuild.project is set). */
+  history?: (c: Component) => Promise<CloudHistory>;
 
   constructor(private readonly memento: vscode.Memento) {
     const watcher = vscode.workspace.createFileSystemWatcher('**/{Dockerfile,Containerfile,cloudbuild.yaml,cloudbuild.yml,cloudbuild.json,component.yaml,component.yml}');
@@ -140,6 +152,33 @@ export class ComponentsProvider implements vscode.TreeDataProvider<Node>, vscode
       item.resourceUri = vscode.Uri.joinPath(c.folder.uri, c.dockerfile);
       return item;
     }
+    if (n.kind === 'cloud') {
+      const item = new vscode.TreeItem('Cloud Build', vscode.TreeItemCollapsibleState.Collapsed);
+      item.id = `cloud:${n.c.folder.uri.toString()}#${n.c.dir}`;
+      item.description = 'trigger and recent builds';
+      item.iconPath = new vscode.ThemeIcon('cloud');
+      item.contextValue = 'kfp.component.cloud';
+      return item;
+    }
+    if (n.kind === 'trigger') {
+      const item = new vscode.TreeItem(`Trigger ${n.t.name}`);
+      item.description = n.last ? `last build ${n.last.status.toLowerCase()}${n.last.createTime ? ` · ${new Date(n.last.createTime).toLocaleString()}` : ''}` : 'no build yet';
+      item.tooltip = `CI trigger ${n.t.name} (${n.t.id})${n.t.branch ? ` on ${n.t.branch}` : ''}: builds this folder when a push changes it. Run it by hand from the context menu.`;
+      item.iconPath = new vscode.ThemeIcon('git-merge');
+      item.contextValue = 'kfp.component.trigger';
+      return item;
+    }
+    if (n.kind === 'cloudBuild') {
+      const b = n.b;
+      const item = new vscode.TreeItem(`${b.status.toLowerCase()} · ${b.id.slice(0, 8)}`);
+      item.description = `${b.createTime ? new Date(b.createTime).toLocaleString() : ''}${b.fromTrigger ? ' · trigger' : ' · editor'}`;
+      item.tooltip = [`Build ${b.id}: ${b.status}`, b.detail, b.images.length ? `Images: ${b.images.join(', ')}` : '', b.logUrl ? 'Click to open it in the Google Cloud console.' : ''].filter(Boolean).join('\n');
+      const ok = b.status === 'SUCCESS', bad = /FAILURE|INTERNAL_ERROR|TIMEOUT|EXPIRED/.test(b.status), running = /QUEUED|WORKING|PENDING/.test(b.status);
+      item.iconPath = new vscode.ThemeIcon(ok ? 'pass' : bad ? 'error' : running ? 'sync~spin' : 'circle-slash', ok ? new vscode.ThemeColor('testing.iconPassed') : bad ? new vscode.ThemeColor('testing.iconFailed') : undefined);
+      item.contextValue = 'kfp.component.cloudBuildItem';
+      if (b.logUrl) item.command = { command: 'kfp.component.openBuild', title: 'Open in Console', arguments: [n] };
+      return item;
+    }
     if (n.kind === 'uses') {
       const item = new vscode.TreeItem(`Used by ${n.c.uses.length} step${n.c.uses.length === 1 ? '' : 's'}`, vscode.TreeItemCollapsibleState.Collapsed);
       item.iconPath = new vscode.ThemeIcon('references');
@@ -169,6 +208,24 @@ export class ComponentsProvider implements vscode.TreeDataProvider<Node>, vscode
       return all.map((c) => ({ kind: 'component', c }));
     }
     if (n.kind === 'uses') return n.c.uses.map((use) => ({ kind: 'use', c: n.c, use }));
+    if (n.kind === 'cloud') {
+      if (!this.history) return [];
+      try {
+        const h = await this.history(n.c);
+        const out: Node[] = [];
+        if (h.trigger) out.push({ kind: 'trigger', c: n.c, t: h.trigger, last: h.builds.find((b) => b.fromTrigger) });
+        out.push(...h.builds.map((b): Node => ({ kind: 'cloudBuild', c: n.c, b })));
+        if (!out.length) out.push({ kind: 'message', label: 'No builds yet', tooltip: 'Build on Cloud Build, or create the CI triggers from the view\'s menu.' });
+        // While a build runs, look again in a few seconds.
+        if (h.builds.some((b) => /QUEUED|WORKING|PENDING/.test(b.status))) {
+          clearTimeout(this.pollTimer);
+          this.pollTimer = setTimeout(() => this.emitter.fire(n), 3000);
+        }
+        return out;
+      } catch (e) {
+        return [{ kind: 'message', label: 'Cannot list Cloud Build builds', tooltip: (e as Error).message }];
+      }
+    }
     if (n.kind !== 'component') return [];
     const c = n.c;
     const st = this.state(c.dir, c.folder);
@@ -182,10 +239,11 @@ export class ComponentsProvider implements vscode.TreeDataProvider<Node>, vscode
     if (st.build) out.push({ kind: 'detail', c, label: `Build ${st.build.state}`, description: `${when(st.build.at)}${st.build.engine ? ` · ${st.build.engine}` : ''}`, tooltip: st.build.error ?? st.build.image, icon: st.build.state === 'succeeded' ? 'pass' : st.build.state === 'failed' ? 'error' : 'circle-slash', open: st.build.line !== undefined ? vscode.Uri.joinPath(c.folder.uri, c.dockerfile) : undefined, line: st.build.line });
     if (st.push) out.push({ kind: 'detail', c, label: `Push ${st.push.state}`, description: `${when(st.push.at)}${st.push.digest ? ` · ${st.push.digest.slice(0, 19)}` : ''}`, tooltip: st.push.error ?? `${st.push.image}${st.push.digest ? `@${st.push.digest}` : ''}`, icon: st.push.state === 'succeeded' ? 'cloud-upload' : 'error' });
     if (st.cloudBuild) out.push({ kind: 'detail', c, label: `Cloud Build ${st.cloudBuild.state}`, description: `${when(st.cloudBuild.at)}${st.cloudBuild.buildId ? ` · ${st.cloudBuild.buildId.slice(0, 8)}` : ''}`, tooltip: st.cloudBuild.error ?? st.cloudBuild.logUrl, icon: st.cloudBuild.state === 'succeeded' ? 'cloud' : st.cloudBuild.state === 'failed' ? 'error' : 'circle-slash' });
+    if (this.history && vscode.workspace.getConfiguration('kfp').get<string>('cloudBuild.project')) out.push({ kind: 'cloud', c });
     if (c.uses.length) out.push({ kind: 'uses', c });
     else out.push({ kind: 'detail', c, label: 'Not used by a workspace pipeline', icon: 'circle-outline', tooltip: 'No image= in Python, image: in component or compiled YAML, names this image.' });
     return out;
   }
 
-  dispose(): void { for (const s of this.subs) s.dispose(); this.emitter.dispose(); }
+  dispose(): void { clearTimeout(this.pollTimer); for (const s of this.subs) s.dispose(); this.emitter.dispose(); }
 }

@@ -13,7 +13,10 @@
 //   (google/devtools/cloudbuild/v1/cloudbuild.proto); status QUEUED → WORKING → SUCCESS | FAILURE | CANCELLED;
 //   the log is the object log-{id}.txt in the build's logsBucket, written as the build goes;
 // - triggers (cloudbuild.proto BuildTrigger): create (409 for a taken name), list with page tokens, patch by ID, run
-//   (an Operation with the build it started);
+//   (RunBuildTriggerRequest with a RepoSource: an Operation with the build it started, which then runs like any
+//   build, with buildTriggerId set);
+// - builds.list filters `field="value"` terms joined by AND on build_id, trigger_id, status, tags (the query
+//   language of cloud.google.com/build/docs/view-build-results; only these fields), newest first, pageSize;
 // - errors are google.rpc.Status JSON ({error: {code, message, status, details}}), a disabled API a 403 with an
 //   ErrorInfo reason SERVICE_DISABLED and metadata.activationUrl (as Google's APIs answer).
 // What a build does cannot be run here: each step "runs" for stepMs and succeeds, unless its command line ends in
@@ -143,7 +146,21 @@ export class GcpEmulator {
       if (method === 'POST' && m[4]) {
         // A run builds the trigger's config at the branch's head: here, a build with the config's name as its one step.
         const buildId = randomUUID();
-        const build: cloudbuild_v1.Schema$Build = { id: buildId, projectId: project, status: 'QUEUED', buildTriggerId: id, substitutions: { ...(rec.trigger.substitutions ?? {}), TRIGGER_NAME: rec.trigger.name ?? '' }, steps: [{ name: 'gcr.io/cloud-builders/docker', args: ['build', '.'] }], createTime: new Date().toISOString() };
+        // RunBuildTriggerRequest.source is a RepoSource (cloudbuild.proto); the build records it and its trigger.
+        const reqBody = JSON.parse(body.toString('utf8') || '{}') as cloudbuild_v1.Schema$RepoSource & { source?: cloudbuild_v1.Schema$RepoSource };
+        const repoSource: cloudbuild_v1.Schema$RepoSource = reqBody.source ?? reqBody;
+        const region = m[2] ? decodeURIComponent(m[2]) : undefined;
+        const build: cloudbuild_v1.Schema$Build = {
+          id: buildId, projectId: project, status: 'QUEUED', buildTriggerId: id, source: { repoSource },
+          substitutions: { ...(rec.trigger.substitutions ?? {}), TRIGGER_NAME: rec.trigger.name ?? '', BRANCH_NAME: repoSource.branchName ?? '' },
+          steps: [{ name: 'gcr.io/cloud-builders/docker', args: ['build', '.'], dir: rec.trigger.filename?.includes('/') ? rec.trigger.filename.slice(0, rec.trigger.filename.lastIndexOf('/')) : undefined }],
+          createTime: new Date().toISOString(), logsBucket: `gs://${this.options.projectNumber ?? '123456789'}.cloudbuild-logs.googleusercontent.com`,
+          name: region ? `projects/${project}/locations/${region}/builds/${buildId}` : undefined,
+          logUrl: `https://console.cloud.google.com/cloud-build/builds${region ? `;region=${region}` : ''}/${buildId}?project=${project}`,
+        };
+        const lb = /^gs:\/\/([^/]+)/.exec(build.logsBucket!)![1];
+        if (!this.buckets.has(lb)) this.buckets.set(lb, { project, objects: new Map() });
+        this.builds.set(buildId, { build, started: Date.now(), entries: [] });
         const meta: cloudbuild_v1.Schema$BuildOperationMetadata & { '@type': string } = { '@type': 'type.googleapis.com/google.devtools.cloudbuild.v1.BuildOperationMetadata', build };
         return this.send(res, 200, { name: `operations/build/${project}/${Buffer.from(buildId).toString('base64')}`, metadata: meta } satisfies cloudbuild_v1.Schema$Operation);
       }
@@ -167,7 +184,17 @@ export class GcpEmulator {
         return this.send(res, 200, r.build);
       }
       if (method === 'GET' && !id) {
-        const builds = [...this.builds.values()].filter((r) => r.build.projectId === project).map((r) => { this.advance(r); return r.build; }).reverse();
+        // The filter of builds.list: `field="value"` terms joined by AND, over build_id, trigger_id, status and tags
+        // (cloud.google.com/build/docs/view-build-results, "Filtering build results using queries"); newest first.
+        const terms: Array<[string, string]> = [];
+        for (const t of (u.searchParams.get('filter') ?? '').split(/\s+AND\s+/).map((x) => x.trim()).filter(Boolean)) {
+          const fm = /^(build_id|trigger_id|status|tags)\s*=\s*"([^"]*)"$/.exec(t);
+          if (!fm) return this.error(res, 400, 'INVALID_ARGUMENT', `invalid filter: ${t}`);
+          terms.push([fm[1], fm[2]]);
+        }
+        const match = (b: cloudbuild_v1.Schema$Build) => terms.every(([f, v]) => f === 'build_id' ? b.id === v : f === 'trigger_id' ? b.buildTriggerId === v : f === 'status' ? b.status === v : (b.tags ?? []).includes(v));
+        const size = Math.min(Number(u.searchParams.get('pageSize') || 25), 1000);
+        const builds = [...this.builds.values()].filter((r) => r.build.projectId === project && (region ? r.build.name?.includes(`/locations/${region}/`) : !r.build.name)).map((r) => { this.advance(r); return r.build; }).reverse().filter(match).slice(0, size);
         const out: cloudbuild_v1.Schema$ListBuildsResponse = { builds };
         return this.send(res, 200, out);
       }
@@ -229,7 +256,8 @@ export class GcpEmulator {
     const stepMs = this.options.stepMs ?? 400;
     const elapsed = (r.cancelledAt ?? Date.now()) - r.started;
     const steps = b.steps ?? [];
-    const lines = [`starting build "${b.id}"`, '', 'FETCHSOURCE', `Fetching storage object: gs://${b.source!.storageSource!.bucket}/${b.source!.storageSource!.object}#${b.source!.storageSource!.generation ?? ''}`, `${r.entries.length} entries in the source archive`, 'BUILD'];
+    const ss = b.source?.storageSource;
+    const lines = [`starting build "${b.id}"`, '', 'FETCHSOURCE', ss ? `Fetching storage object: gs://${ss.bucket}/${ss.object}#${ss.generation ?? ''}` : `Fetching the repository at branch ${b.source?.repoSource?.branchName ?? '?'}`, ss ? `${r.entries.length} entries in the source archive` : '', 'BUILD'].filter((l, i) => i < 2 || l);
     let status: string = elapsed < stepMs / 2 ? 'QUEUED' : 'WORKING';
     let failure: string | undefined;
     let done = 0;

@@ -15,6 +15,7 @@ import { loadSamplePipelines, specStruct } from './seed';
 import * as m from './model';
 import { ArgoRun, ArgoValidationError, compileToArgo, KfpShape, Oracle, simulate, workflowObject } from './argo';
 import { buildMlmd, MlmdData, serveMlmd } from './mlmd';
+import { KubernetesOptions, KubernetesSecrets } from './kubernetes';
 
 export interface Fault {
   /** Regular expression matched against "METHOD /path". */
@@ -58,6 +59,8 @@ export interface EmulatorOptions {
   runDurationMs?: number;
   /** Validate traffic against ../shared/kfp-api (default: when present). */
   validate?: boolean;
+  /** The Kubernetes secrets routes (namespaces that exist, tokens refused). */
+  kubernetes?: KubernetesOptions;
   /** Pods of runs finished longer ago than this (ms of the emulator clock) are gone from Kubernetes; their logs are archived. Default 10 minutes. */
   podRetentionMs?: number;
   /** Iterations of every ParallelFor (default: the raw list's length, else 3): large fan-outs for tests and benchmarks. */
@@ -122,8 +125,11 @@ export class KfpEmulator {
   experiments: m.ExperimentRec[] = [];
   runs: m.RunRec[] = [];
   recurring: m.RecurringRec[] = [];
+  /** The cluster's secrets (served on the Kubernetes routes beside pod logs and workflows). */
+  readonly kube: KubernetesSecrets;
 
   constructor(readonly options: EmulatorOptions = {}) {
+    this.kube = new KubernetesSecrets(options.kubernetes);
     if (options.validate !== false) this.specs = loadSpecs();
     if (options.validate === true && !this.specs) throw new Error('validation asked for, but ../shared/kfp-api is absent');
     this.reset();
@@ -283,6 +289,8 @@ export class KfpEmulator {
 
     let km: RegExpMatchArray | null;
     if (method === 'GET' && (km = url.pathname.match(/^\/apis\/argoproj\.io\/v1alpha1\/namespaces\/([^/]+)\/workflows$/))) return send(res, this.workflows(url.searchParams));
+    const kube = this.kube.handle(method, url.pathname, raw, req.headers.authorization);
+    if (kube) { res.writeHead(kube.status, { 'content-type': 'application/json' }); res.end(JSON.stringify(kube.body)); return; }
     if (method === 'GET' && (km = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/))) return this.podLog(decodeURIComponent(km[1]), decodeURIComponent(km[2]), url.searchParams, req, res, slowLink);
     // ML Metadata over gRPC-web, as the UI server's /ml_metadata.* proxy serves it (at the server's root: a Kubeflow
     // platform routes /ml_metadata outside the /pipeline prefix).

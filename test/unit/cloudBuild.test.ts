@@ -7,7 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import { NodeTransport } from '../../src/core/http/transport';
 import { CloudBuildClient, GcpError, stagingBucketName } from '../../src/core/cloudbuild/cloudBuild';
 import { planSubmit, submitBuild } from '../../src/core/cloudbuild/submit';
-import { desiredTriggers, githubRepoOf, planTriggers, triggerName } from '../../src/core/cloudbuild/triggers';
+import { componentTag, desiredTriggers, githubRepoOf, planTriggers, triggerName } from '../../src/core/cloudbuild/triggers';
 import { GcpEmulator, tarEntries } from '../emulator/gcp';
 
 describe('Cloud Build from the editor (against the emulator)', function () {
@@ -156,5 +156,31 @@ describe('CI triggers per component folder (against the emulator)', () => {
     const created = await client.createTrigger('proj', t);
     const build = await client.runTrigger('proj', created.id!, 'main');
     assert.equal(build.buildTriggerId, created.id);
+  });
+
+  it('a trigger\'s build runs like any build, and a component\'s recent builds are those tagged for it plus its trigger\'s', async () => {
+    const [t] = desiredTriggers({ components: [components[1]], repo: { kind: 'github', owner: 'me', name: 'churn' }, branch: '^main$' });
+    const trig = await client.createTrigger('proj', t);
+    const fromTrigger = await client.runTrigger('proj', trig.id!, 'main');
+    assert.deepEqual(fromTrigger.source, { repoSource: { branchName: 'main' } });
+    let log = '';
+    const end = await client.follow('proj', fromTrigger, { pollMs: 50, onLog: (x) => { log += x; } });
+    assert.equal(end.status, 'SUCCESS');
+    assert.match(log, /Fetching the repository at branch main/);
+    // An editor build of the same folder is tagged with the folder's tag; another folder's is not listed.
+    const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'cb-tags-'));
+    try {
+      for (const d of ['components/train', 'components/preprocess']) { fs.mkdirSync(path.join(repo, d), { recursive: true }); fs.writeFileSync(path.join(repo, d, 'Dockerfile'), 'FROM scratch\n'); }
+      const cfg = 'steps:\n- name: gcr.io/cloud-builders/docker\n  args: [build, .]\ntags: [mine]\n';
+      const plan = planSubmit({ projectId: 'proj', folder: path.join(repo, 'components/train'), repoRoot: repo, configText: cfg });
+      assert.deepEqual(plan.build.tags, ['mine', 'kfp-vscode', componentTag('components/train')]);
+      const ed = await submitBuild(client, { projectId: 'proj', folder: path.join(repo, 'components/train'), repoRoot: repo, configText: cfg }, plan, { pollMs: 50 });
+      const other = planSubmit({ projectId: 'proj', folder: path.join(repo, 'components/preprocess'), repoRoot: repo, configText: cfg });
+      await submitBuild(client, { projectId: 'proj', folder: path.join(repo, 'components/preprocess'), repoRoot: repo, configText: cfg }, other, { pollMs: 50 });
+      const recent = await client.recentBuilds('proj', componentTag('components/train'), trig.id!);
+      assert.deepEqual(recent.map((b) => b.id), [ed.build.id, fromTrigger.id], 'newest first, the other folder left out');
+      assert.ok(emu.requests.some((q) => decodeURIComponent(q.url).includes('filter=tags="kfp-components-train"')));
+      await assert.rejects(client.listBuilds('proj', 'images:"x"'), /invalid filter/);
+    } finally { fs.rmSync(repo, { recursive: true, force: true }); }
   });
 });

@@ -138,6 +138,19 @@ export class CloudBuildClient {
     return this.json<cloudbuild_v1.Schema$ListBuildsResponse>(await this.call(this.endpoints.cloudBuild, 'GET', `${this.buildsPath(projectId, region)}?${q}`, 'List builds'), 'List builds').builds ?? [];
   }
 
+  /**
+   * The recent builds of a component folder: those started from the editor (tagged with its tag) and those its
+   * trigger started (trigger_id), newest first.
+   */
+  async recentBuilds(projectId: string, tag: string, triggerId?: string, region?: string, pageSize = 10): Promise<Build[]> {
+    const lists = await Promise.all([
+      this.listBuilds(projectId, `tags="${tag}"`, region, pageSize),
+      triggerId ? this.listBuilds(projectId, `trigger_id="${triggerId}"`, region, pageSize) : Promise.resolve([]),
+    ]);
+    const seen = new Set<string>();
+    return lists.flat().filter((b) => b.id && !seen.has(b.id) && seen.add(b.id)).sort((a, b) => String(b.createTime ?? '').localeCompare(String(a.createTime ?? ''))).slice(0, pageSize);
+  }
+
   // ---- triggers ----------------------------------------------------------------
 
   private triggersPath(projectId: string, region?: string): string {

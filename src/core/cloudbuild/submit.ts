@@ -8,6 +8,7 @@ import { loadYaml } from '../util/lazy';
 import { fileChooserForDir } from './gcloudignore';
 import { describeSnapshot, snapshot, Snapshot, writeTarball } from './snapshot';
 import { Build, CloudBuildClient, stagedObjectName, stagingBucketName } from './cloudBuild';
+import { componentTag, MANAGED_TAG } from './triggers';
 
 export interface SubmitPlan {
   /** The folder uploaded (the component folder, or the repository root for configs with step `dir:`s). */
@@ -70,6 +71,9 @@ export function planSubmit(i: SubmitInput): SubmitPlan {
   }
   const subs = { ...(build.substitutions ?? {}), ...(i.substitutions ?? {}) };
   if (Object.keys(subs).length) build.substitutions = subs;
+  // Tagged so the component's recent builds can be listed (tags="…"); the config's own tags are kept.
+  const rel = path.relative(i.repoRoot, i.folder).split(path.sep).join('/');
+  build.tags = [...new Set([...(build.tags ?? []), MANAGED_TAG, componentTag(rel)])];
   const snap = snapshot(root, fileChooserForDir(root, { enabled: i.gcloudignoreEnabled }));
   return { root, why, snapshot: snap, build };
 }

@@ -32,6 +32,9 @@ export function triggerName(prefix: string, dir: string): string {
   return `${base.slice(0, 55).replace(/-$/, '')}-${h}`;
 }
 
+/** The tag of the builds of a component folder started from the editor (Build.tags: not docker tags). */
+export function componentTag(dir: string): string { return triggerName('kfp', dir); }
+
 export function desiredTriggers(i: TriggerPlanInput): Trigger[] {
   const prefix = i.prefix ?? 'kfp';
   const out: Trigger[] = [];
