@@ -243,6 +243,32 @@ describe('component folders: build on (emulated) Cloud Build', function () {
     assert.equal(again.summary, 'create 0, update 0, unchanged 2, orphaned 0');
   });
 
+  it('runs a component\'s CI trigger by hand, and shows its trigger and recent builds (editor and trigger) under Cloud Build in the view', async () => {
+    const ran = await run('kfp.component.runTrigger', { dir: 'components/preprocess', branch: 'main' });
+    assert.equal(ran.ok, true, ran.error);
+    assert.equal(ran.trigger, 'kfp-components-preprocess');
+    const hist = await waitFor(async () => {
+      const h = await run('kfp.component.cloudBuilds', { dir: 'components/preprocess' });
+      const builds = h.builds as Array<{ id: string; status: string; fromTrigger: boolean }>;
+      return builds.find((b) => b.id === ran.buildId)?.status === 'SUCCESS' ? h : undefined;
+    }, 'the trigger\'s build to succeed', 20_000);
+    assert.equal((hist.trigger as { name: string }).name, 'kfp-components-preprocess');
+    const builds = hist.builds as Array<{ id: string; fromTrigger: boolean }>;
+    assert.deepEqual(builds.map((b) => b.fromTrigger), [true, false], 'the trigger\'s build, then the editor build of the earlier test');
+    // The same in the tree: Components → preprocess → Cloud Build → trigger, builds.
+    const view = (await api()).components;
+    const comp = (await view.getChildren()).find((n) => n.kind === 'component' && n.c.dir === 'components/preprocess')!;
+    const cloud = (await view.getChildren(comp)).find((n) => n.kind === 'cloud')!;
+    assert.ok(cloud, 'a Cloud Build node under the component');
+    const items = (await view.getChildren(cloud)).map((n) => view.getTreeItem(n));
+    assert.match(String(items[0].label), /^Trigger kfp-components-preprocess$/);
+    assert.match(String(items[0].description), /^last build success/);
+    assert.equal(items.length, 3);
+    assert.deepEqual(items.slice(1).map((i) => i.command?.command), ['kfp.component.openBuild', 'kfp.component.openBuild']);
+    const none = await run('kfp.component.runTrigger', { dir: 'components/nowhere' });
+    assert.equal(none.ok, false);
+  });
+
   it('a disabled Cloud Build API is said with the page that enables it', async () => {
     await cfg().update('cloudBuild.project', 'no-api-project', vscode.ConfigurationTarget.Global);
     try {
