@@ -7,24 +7,51 @@ import * as path from 'node:path';
 import { KfpEmulator } from '../test/emulator/server';
 import { ROOT, startServer, workbenchUrl } from '../test/integration/harness';
 import { chooseEngine } from '../src/core/containers/engine';
+import { GcpEmulator } from '../test/emulator/gcp';
+import { RealEngines, startRealEngines } from '../test/containers/realEngines';
+import { initGitRepository, writeValidateStep } from './demoWorkspace';
+
+/** Whether a docker client on PATH reaches a running engine. */
+function dockerAnswers(): boolean {
+  const e = chooseEngine('docker');
+  if ('missing' in e) return false;
+  try { execFileSync(e.path, ['version', '--format', '{{.Server.Version}}'], { stdio: 'ignore', timeout: 5000 }); return true; } catch { return false; }
+}
 
 async function main(): Promise<void> {
   const emulator = new KfpEmulator({ port: Number(process.env.KFP_EMULATOR_PORT ?? 0), extraRuns: 200, runDurationMs: 30_000 });
   const emulatorUrl = await emulator.start();
+  // Container engines: the machine's docker when it runs; else, as root, a private Docker engine as the tests
+  // start one. Either way a registry on loopback for Push (port 5000 or KFP_DEMO_REGISTRY_PORT: the sample's
+  // image names keep it across demo runs), and buildah's private storage when it is installed.
+  let engines: RealEngines | undefined;
+  const haveDocker = dockerAnswers();
+  try { engines = await startRealEngines({ docker: !haveDocker, registryPort: Number(process.env.KFP_DEMO_REGISTRY_PORT ?? 5000) }); } catch (e) { console.log(`Container engines: ${(e as Error).message}`); }
+  const registry = engines?.registry;
+  // Emulated Cloud Build and Cloud Storage (a demo aid, like the KFP emulator).
+  const gcp = new GcpEmulator({ stepMs: 1500 });
+  const gcpUrl = await gcp.start();
   const workspace = path.join(ROOT, '.vscode-test/demo-workspace');
-  if (!fs.existsSync(workspace)) fs.cpSync(path.join(ROOT, 'test/fixtures/workspace'), workspace, { recursive: true });
+  if (!fs.existsSync(workspace)) {
+    fs.cpSync(path.join(ROOT, 'test/fixtures/workspace'), workspace, { recursive: true });
+    if (engines?.busybox) writeValidateStep(workspace, engines.busybox, `${registry ?? 'localhost:5000'}/churn/validate:latest`);
+    initGitRepository(workspace);
+  }
   // The demo compiles with the real KFP SDK when python3 has one; otherwise with the
   // stand-in SDK written for the tests (no Python package index is reachable here).
   let pythonPath: string | undefined;
   try { execFileSync('python3', ['-c', 'import kfp'], { stdio: 'ignore' }); } catch { pythonPath = path.join(ROOT, 'test/fixtures/python/kfp-v2-standin'); }
   const server = await startServer({
-    env: pythonPath ? { PYTHONPATH: pythonPath } : {},
+    env: { ...(pythonPath ? { PYTHONPATH: pythonPath } : {}), ...(engines?.env ?? {}) },
     port: Number(process.env.KFP_DEMO_PORT ?? 8080),
     host: process.env.KFP_DEMO_HOST ?? '127.0.0.1',
     settings: {
       'security.workspace.trust.enabled': false,
       'kfp.endpoints': [{ name: 'emulator', url: emulatorUrl }],
       'kfp.activeEndpoint': 'emulator',
+      ...(registry ? { 'kfp.components.registry': `${registry}/churn` } : {}),
+      'kfp.cloudBuild.project': 'demo-project',
+      'kfp.cloudBuild.apiRoot': gcpUrl,
     },
   });
   console.log(`KFP emulator (a demo aid, not a KFP server): ${emulatorUrl}`);
@@ -32,17 +59,19 @@ async function main(): Promise<void> {
   if (pythonPath) console.log(`No KFP SDK for python3: compiling uses the test stand-in SDK (${pythonPath}), not the real one.`);
   // Build · Try · Push need a container engine; say what this machine has (as kfp.components.engine "auto" picks it).
   let engine = chooseEngine('auto');
-  if (!('missing' in engine) && engine.kind === 'docker') {
-    try { execFileSync(engine.path, ['version', '--format', '{{.Server.Version}}'], { stdio: 'ignore', timeout: 5000 }); } catch {
-      const other = [chooseEngine('podman'), chooseEngine('buildah')].find((e) => !('missing' in e));
-      engine = other ?? { missing: `${engine.path} is installed but no Docker engine answers (start dockerd, or set DOCKER_HOST), and there is no podman or buildah.` };
-    }
+  if (!('missing' in engine) && engine.kind === 'docker' && !haveDocker && !engines?.dockerHost) {
+    const other = [chooseEngine('podman'), chooseEngine('buildah')].find((e) => !('missing' in e));
+    engine = other ?? { missing: `${engine.path} is installed but no Docker engine answers (start dockerd, or set DOCKER_HOST), and there is no podman or buildah.` };
   }
   console.log('missing' in engine ? `Components: ${engine.missing} Build, Try and Push will say so.`
-    : `Components: Build and Push use ${engine.kind} (${engine.path})${engine.kind === 'buildah' ? '; Try needs docker or podman' : ''}. The sample's images start FROM python:3.11-slim, which the engine must be able to pull.`);
+    : `Components: Build and Push use ${engine.kind} (${engine.path}${engines?.dockerHost && engine.kind === 'docker' ? `, a private engine at ${engines.dockerHost}` : ''})${engine.kind === 'buildah' ? '; Try needs docker or podman' : ''}.`);
+  console.log(engines?.busybox ? 'components/validate builds offline (FROM scratch with busybox); preprocess and train start FROM python:3.11-slim, which the engine must be able to pull.'
+    : `No static busybox here, so the demo has no offline step (${engines?.why.join('; ') ?? 'engines not started'}).`);
+  console.log(registry ? `Push goes to the registry on loopback: ${registry} (kfp.components.registry ${registry}/churn).` : `No registry on loopback (${engines?.why.join('; ') ?? ''}): Push needs one.`);
+  console.log(`Cloud Build and Storage (emulated, project demo-project): ${gcpUrl}`);
   console.log(`\nOpen VS Code in your browser:\n\n  ${workbenchUrl(server, workspace)}\n`);
   console.log('Then click the Kubeflow Pipelines icon in the activity bar. Ctrl-C stops the demo.');
-  const stop = async () => { await server.stop(); await emulator.stop(); process.exit(0); };
+  const stop = async () => { await server.stop(); await emulator.stop(); await gcp.stop(); await engines?.stop(); process.exit(0); };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
 }

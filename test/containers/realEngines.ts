@@ -43,7 +43,8 @@ async function until(what: string, ms: number, ok: () => boolean | Promise<boole
   }
 }
 
-export async function startRealEngines(): Promise<RealEngines> {
+/** Starts what is installed; `docker: false` leaves the machine's own Docker engine alone (the demo uses it). */
+export async function startRealEngines(o: { docker?: boolean; registryPort?: number } = {}): Promise<RealEngines> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kfp-engines-'));
   const procs: ChildProcess[] = [];
   const why: string[] = [];
@@ -53,7 +54,7 @@ export async function startRealEngines(): Promise<RealEngines> {
   // The Docker engine.
   const dockerd = ['/usr/sbin/dockerd', '/usr/bin/dockerd'].find(has);
   const docker = ['/usr/bin/docker', '/usr/local/bin/docker'].find(has);
-  if (dockerd && docker && process.getuid?.() === 0) {
+  if (o.docker === false) { /* the caller has an engine */ } else if (dockerd && docker && process.getuid?.() === 0) {
     const sock = path.join(dir, 'docker.sock');
     const p = spawn(dockerd, ['--data-root', path.join(dir, 'dd'), '--exec-root', path.join(dir, 'dx'), '--pidfile', path.join(dir, 'dockerd.pid'),
       '-H', `unix://${sock}`, '--iptables=false', '--ip6tables=false', '--bridge=none'], { stdio: ['ignore', fs.openSync(path.join(dir, 'dockerd.log'), 'a'), fs.openSync(path.join(dir, 'dockerd.log'), 'a')] });
@@ -69,7 +70,7 @@ export async function startRealEngines(): Promise<RealEngines> {
   // The registry.
   const registry = ['/usr/bin/docker-registry'].find(has);
   if (registry) {
-    const port = await freePort();
+    const port = o.registryPort ?? await freePort();
     const cfg = path.join(dir, 'registry.yml');
     fs.writeFileSync(cfg, `version: 0.1\nstorage: { filesystem: { rootdirectory: ${path.join(dir, 'registry')} } }\nhttp: { addr: 127.0.0.1:${port} }\nlog: { level: error }\n`);
     procs.push(spawn(registry, ['serve', cfg], { stdio: 'ignore' }));

@@ -38,6 +38,8 @@ export interface GcpEmulatorOptions {
   stepMs?: number;
   /** Project number used in the default logs bucket name. */
   projectNumber?: string;
+  /** Fail this many resumable chunks with 503 (a fault, to test resuming). */
+  failUploadChunks?: number;
 }
 
 export class GcpEmulator {
@@ -46,7 +48,9 @@ export class GcpEmulator {
   readonly buckets = new Map<string, BucketRec>();
   readonly builds = new Map<string, BuildRec>();
   readonly triggers = new Map<string, { project: string; trigger: cloudbuild_v1.Schema$BuildTrigger }>();
-  readonly requests: Array<{ method: string; url: string; auth?: string }> = [];
+  readonly requests: Array<{ method: string; url: string; auth?: string; bytes?: number }> = [];
+  /** Open resumable upload sessions by upload_id. */
+  readonly sessions = new Map<string, { bucket: string; name: string; contentType: string; chunks: Buffer[]; uploads: number }>();
 
   constructor(readonly options: GcpEmulatorOptions = {}) {}
 
@@ -80,7 +84,7 @@ export class GcpEmulator {
   private handle(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void {
     const u = new URL(req.url ?? '/', 'http://x');
     const method = req.method ?? 'GET';
-    this.requests.push({ method, url: u.pathname + u.search, auth: req.headers.authorization });
+    this.requests.push({ method, url: u.pathname + u.search, auth: req.headers.authorization, bytes: body.length });
     let m: RegExpExecArray | null;
     // ---- storage
     if (method === 'POST' && u.pathname === '/storage/v1/b') return this.bucketInsert(res, u.searchParams.get('project') ?? '', body);
@@ -91,10 +95,54 @@ export class GcpEmulator {
       const out: storage_v1.Schema$Buckets = { kind: 'storage#buckets', items };
       return this.send(res, 200, out);
     }
+    // Resumable uploads (cloud.google.com/storage/docs/performing-resumable-uploads; the client side is apitools
+    // transfer.py): POST …?uploadType=resumable opens a session (200, Location: the session URI with upload_id);
+    // PUT chunks with Content-Range `bytes A-B/TOTAL` (or `/*`), each but the last a multiple of 256 KiB, answered
+    // 308 with `Range: bytes=0-N` (no Range when nothing is persisted) until the last, answered 200 with the
+    // object; `Content-Range: bytes */TOTAL` asks where the session is. A chunk that does not start where the
+    // session is persisted is not applied (308 with the persisted range).
+    if (method === 'PUT' && /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.test(u.pathname) && u.searchParams.get('upload_id')) {
+      const sess = this.sessions.get(u.searchParams.get('upload_id')!);
+      if (!sess) return this.error(res, 404, 'NOT_FOUND', 'No such upload session.');
+      const cr = /^bytes (?:(\d+)-(\d+)|\*)\/(\d+|\*)$/.exec(String(req.headers['content-range'] ?? ''));
+      if (!cr) return this.error(res, 400, 'INVALID_ARGUMENT', 'Invalid Content-Range.');
+      const persisted = () => sess.chunks.reduce((n, c) => n + c.length, 0);
+      const incomplete = () => { const n = persisted(); res.writeHead(308, n ? { range: `bytes=0-${n - 1}` } : {}); res.end(); };
+      if (this.options.failUploadChunks && this.options.failUploadChunks > 0 && cr[1] !== undefined) {
+        this.options.failUploadChunks--;
+        return this.error(res, 503, 'UNAVAILABLE', 'Backend Error (injected)');
+      }
+      if (cr[1] !== undefined) {
+        const start = Number(cr[1]);
+        const end = Number(cr[2]);
+        if (end - start + 1 !== body.length) return this.error(res, 400, 'INVALID_ARGUMENT', 'The Content-Range does not match the body length.');
+        const last = cr[3] !== '*' && end + 1 === Number(cr[3]);
+        if (start === persisted()) {
+          if (!last && body.length % (256 * 1024) !== 0) return this.error(res, 400, 'INVALID_ARGUMENT', 'Chunk size must be a multiple of 256 KiB except for the last chunk.');
+          sess.chunks.push(Buffer.from(body));
+          sess.uploads++;
+        }
+      }
+      const total = cr[3] === '*' ? undefined : Number(cr[3]);
+      if (total === undefined || persisted() < total) return incomplete();
+      this.sessions.delete(u.searchParams.get('upload_id')!);
+      return this.storeObject(res, sess.bucket, sess.name, Buffer.concat(sess.chunks), sess.contentType);
+    }
+    if (method === 'POST' && (m = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(u.pathname)) && u.searchParams.get('uploadType') === 'resumable') {
+      if (!this.buckets.has(decodeURIComponent(m[1]))) return this.error(res, 404, 'NOT_FOUND', 'The specified bucket does not exist.');
+      const meta = JSON.parse(body.toString('utf8') || '{}') as storage_v1.Schema$Object;
+      const name = u.searchParams.get('name') ?? meta.name ?? '';
+      if (!name) return this.error(res, 400, 'INVALID_ARGUMENT', 'Required: name');
+      const id = randomUUID().replace(/-/g, '');
+      this.sessions.set(id, { bucket: decodeURIComponent(m[1]), name, contentType: String(req.headers['x-upload-content-type'] ?? meta.contentType ?? 'application/octet-stream'), chunks: [], uploads: 0 });
+      res.writeHead(200, { location: `${this.url}/upload/storage/v1/b/${m[1]}/o?uploadType=resumable&name=${encodeURIComponent(name)}&upload_id=${id}`, 'content-length': '0' });
+      res.end();
+      return;
+    }
     if (method === 'POST' && (m = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(u.pathname))) {
       const b = this.buckets.get(decodeURIComponent(m[1]));
       if (!b) return this.error(res, 404, 'NOT_FOUND', 'The specified bucket does not exist.');
-      if (u.searchParams.get('uploadType') !== 'media') return this.error(res, 400, 'INVALID_ARGUMENT', 'this emulator takes uploadType=media only');
+      if (u.searchParams.get('uploadType') !== 'media') return this.error(res, 400, 'INVALID_ARGUMENT', 'this emulator takes uploadType=media or resumable');
       const name = u.searchParams.get('name') ?? '';
       const o: Obj = { data: body, generation: String(Date.now() * 1000), contentType: String(req.headers['content-type'] ?? 'application/octet-stream'), updated: new Date().toISOString() };
       b.objects.set(name, o);
@@ -207,6 +255,15 @@ export class GcpEmulator {
       }
     }
     return this.error(res, 404, 'NOT_FOUND', `no route ${method} ${u.pathname}`);
+  }
+
+  private storeObject(res: http.ServerResponse, bucket: string, name: string, data: Buffer, contentType: string): void {
+    const b = this.buckets.get(bucket);
+    if (!b) return this.error(res, 404, 'NOT_FOUND', 'The specified bucket does not exist.');
+    const o: Obj = { data, generation: String(Date.now() * 1000), contentType, updated: new Date().toISOString() };
+    b.objects.set(name, o);
+    const out: storage_v1.Schema$Object = { kind: 'storage#object', bucket, name, generation: o.generation, size: String(data.length), contentType, updated: o.updated };
+    this.send(res, 200, out);
   }
 
   private bucketInsert(res: http.ServerResponse, project: string, body: Buffer): void {

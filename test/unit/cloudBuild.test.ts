@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
 import { NodeTransport } from '../../src/core/http/transport';
 import { CloudBuildClient, GcpError, stagingBucketName } from '../../src/core/cloudbuild/cloudBuild';
 import { planSubmit, submitBuild } from '../../src/core/cloudbuild/submit';
@@ -88,6 +89,37 @@ describe('Cloud Build from the editor (against the emulator)', function () {
     const c = await pending;
     assert.equal(c.build.status, 'CANCELLED');
     assert.ok(emu.requests.some((q) => /:cancel$/.test(q.url)));
+  });
+
+  it('uploads a source over 5 MiB as gcloud\'s storage client does: a resumable session in chunks, resumed after failed chunks', async () => {
+    const big = path.join(repo, 'big.bin');
+    const data = randomBytes(12 * 1024 * 1024 + 12345);
+    fs.writeFileSync(big, data);
+    emu.addBucket('proj_cloudbuild', 'proj');
+    emu.options.failUploadChunks = 2;
+    const progress: number[] = [];
+    const obj = await client.uploadFile('proj_cloudbuild', 'source/x.tgz', big, { chunkBytes: 1024 * 1024, onProgress: (n) => progress.push(n) });
+    assert.equal(obj.size, String(data.length));
+    assert.ok(emu.buckets.get('proj_cloudbuild')!.objects.get('source/x.tgz')!.data.equals(data), 'the object is the file, byte for byte');
+    const puts = emu.requests.filter((q) => q.method === 'PUT');
+    assert.ok(puts.every((q) => (q.bytes ?? 0) <= 1024 * 1024), 'no request carries more than a chunk');
+    assert.equal(puts.filter((q) => (q.bytes ?? 0) > 0).length, 13 + 2, 'thirteen chunks, two of them sent twice');
+    assert.equal(puts.filter((q) => q.bytes === 0).length, 2, 'the session asked where it was after each failure');
+    assert.deepEqual(progress.slice(-1), [data.length]);
+    // 5 MiB or less: one media request.
+    fs.writeFileSync(big, data.subarray(0, 1000));
+    await client.uploadFile('proj_cloudbuild', 'source/small.tgz', big);
+    assert.ok(emu.requests.some((q) => q.url.includes('uploadType=media') && q.url.includes('small.tgz')));
+  });
+
+  it('never sends the source to another host than the storage API, whatever Location the session names', async () => {
+    const sent: string[] = [];
+    const fake = { request: async (r: { method: string; url: URL }) => { sent.push(`${r.method} ${r.url.host}`); return { status: 200, headers: { location: 'https://evil.example/upload?upload_id=1' }, body: Buffer.alloc(0) }; } };
+    const c = new CloudBuildClient(fake, { cloudBuild: 'https://cloudbuild.googleapis.com', storage: 'https://storage.googleapis.com' }, async () => 'tok');
+    const big = path.join(repo, 'big2.bin');
+    fs.writeFileSync(big, Buffer.alloc(6 * 1024 * 1024));
+    await assert.rejects(c.uploadFile('b', 'o', big), /upload session is on another host \(https:\/\/evil\.example\); nothing was sent/);
+    assert.deepEqual(sent, ['POST storage.googleapis.com']);
   });
 
   it('refuses a staging bucket another project owns, uploading nothing', async () => {

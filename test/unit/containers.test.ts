@@ -8,6 +8,8 @@ import { BuildOutputReader, buildArgs, chooseEngine, dockerfileInstructions, Eng
 import { runProcess } from '../../src/core/containers/process';
 import { parseImage } from '../../src/core/components/images';
 import { RealEngines, startRealEngines, writeScratchComponent } from '../containers/realEngines';
+import { parseComponentYaml, resolveCommandLine } from '../../src/core/components/components';
+import { writeValidateStep } from '../../scripts/demoWorkspace';
 
 describe('container engine arguments and output', () => {
   it('passes every value as one argument: an image name or build argument with shell characters injects nothing', () => {
@@ -113,6 +115,34 @@ describe('real local builds, runs and pushes', function () {
     const r = await runProcess(eng.docker!, runArgs('docker', { image, argv: ['/bin/busybox', 'sh', '-c', 'echo "$1" > /kfp-try/outputs/result; echo done', 'sh', 'it; works $(x)'], mounts: [{ host: work, container: '/kfp-try' }] }), { env: env(), onLine: (l) => out.push(l) });
     assert.equal(r.code, 0, out.join('\n'));
     assert.equal(fs.readFileSync(path.join(work, 'outputs/result'), 'utf8'), 'it; works $(x)\n');
+  });
+
+  it('docker: the demo\'s offline step (validate) builds, and its try-out run checks data as component.yaml says', async function () {
+    if (!eng.dockerHost || !eng.busybox) { console.log(`      (skipped: ${eng.why.join('; ')})`); this.skip(); }
+    const demo = path.join(ws, 'demo');
+    const dir = writeValidateStep(demo, eng.busybox!);
+    const image = 'kfp-demo/validate:1';
+    const lines: string[] = [];
+    const b = await runProcess(eng.docker!, buildArgs('docker', { contextDir: dir, dockerfile: path.join(dir, 'Dockerfile'), tags: [image] }), { env: env(), onLine: (l) => lines.push(l) });
+    assert.equal(b.code, 0, lines.slice(-10).join('\n'));
+    const spec = parseComponentYaml(fs.readFileSync(path.join(dir, 'component.yaml'), 'utf8'));
+    const tryIt = async (values: Record<string, string>) => {
+      const work = fs.mkdtempSync(path.join(ws, 'validate-'));
+      const cmd = resolveCommandLine(spec, values, '/kfp-try');
+      assert.deepEqual(cmd.missing, []);
+      for (const [name, p] of Object.entries(cmd.inputFiles)) { fs.mkdirSync(path.dirname(path.join(work, p.slice(9))), { recursive: true }); fs.writeFileSync(path.join(work, p.slice(9)), values[name]); }
+      for (const p of Object.values(cmd.outputFiles)) fs.mkdirSync(path.dirname(path.join(work, p.slice(9))), { recursive: true });
+      const out: string[] = [];
+      const r = await runProcess(eng.docker!, runArgs('docker', { image, argv: cmd.argv, mounts: [{ host: work, container: '/kfp-try' }] }), { env: env(), onLine: (l) => out.push(l) });
+      return { code: r.code, out: out.join('\n'), report: fs.readFileSync(path.join(work, cmd.outputFiles.report.slice(9)), 'utf8') };
+    };
+    const good = await tryIt({ data: 'id,churn\n1,0\n2,1\n', min_rows: '2' });
+    assert.equal(good.code, 0, good.out);
+    assert.equal(good.report, 'OK: 2 rows\n');
+    assert.match(good.out, /header: id,churn/);
+    const short = await tryIt({ data: 'id,churn\n1,0\n', min_rows: '5' });
+    assert.equal(short.code, 1);
+    assert.equal(short.report, 'FAIL: 1 rows, fewer than 5\n');
   });
 
   it('an image name with shell characters is refused by the engine and runs nothing', async function () {

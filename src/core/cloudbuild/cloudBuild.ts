@@ -10,6 +10,7 @@
 import type { cloudbuild_v1 } from '@googleapis/cloudbuild';
 import type { storage_v1 } from '@googleapis/storage';
 import { randomUUID } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
 import type { HttpResponse, HttpTransport } from '../http/transport';
 
 export type Build = cloudbuild_v1.Schema$Build;
@@ -38,6 +39,15 @@ export function stagingBucketName(projectId: string): string {
 /** `source/{seconds.micro}-{uuid hex}.tgz`, as gcloud names the staged object. */
 export function stagedObjectName(now = Date.now()): string {
   return `source/${(now / 1000).toFixed(6)}-${randomUUID().replace(/-/g, '')}.tgz`;
+}
+
+/** apitools' _RESUMABLE_UPLOAD_THRESHOLD: simple uploads up to 5 MiB, resumable above. */
+export const RESUMABLE_THRESHOLD = 5 << 20;
+
+/** The next byte to send after a 308: one past the end of its `Range: bytes=0-N` (no Range: nothing persisted). */
+function persisted(res: HttpResponse): number {
+  const m = /^bytes=0-(\d+)$/.exec(String(res.headers.range ?? ''));
+  return m ? Number(m[1]) + 1 : 0;
 }
 
 export class CloudBuildClient {
@@ -90,6 +100,62 @@ export class CloudBuildClient {
   async upload(bucket: string, name: string, data: Buffer, contentType = 'application/gzip', signal?: AbortSignal): Promise<StorageObject> {
     const res = await this.call(this.endpoints.storage, 'POST', `/upload/storage/v1/b/${encodeURIComponent(bucket)}/o?uploadType=media&name=${encodeURIComponent(name)}`, 'Upload the source', undefined, { 'content-type': contentType }, data, signal);
     return this.json<StorageObject>(res, 'Upload the source');
+  }
+
+  /**
+   * Uploads a file as an object the way gcloud's storage client (apitools transfer.Upload) does: one media request
+   * up to 5 MiB, a resumable session above, sent in chunks read from the file one at a time (memory bounded by
+   * the chunk), each answered 308 with the bytes persisted so far; after a failed chunk the session's state is
+   * asked (`Content-Range: bytes *\/TOTAL`) and the upload resumes from the byte the server has.
+   */
+  async uploadFile(bucket: string, name: string, file: string, o: { contentType?: string; signal?: AbortSignal; chunkBytes?: number; onProgress?: (sent: number, total: number) => void; retries?: number } = {}): Promise<StorageObject> {
+    const contentType = o.contentType ?? 'application/gzip';
+    const total = (await fsp.stat(file)).size;
+    if (total <= RESUMABLE_THRESHOLD) {
+      const obj = await this.upload(bucket, name, await fsp.readFile(file), contentType, o.signal);
+      o.onProgress?.(total, total);
+      return obj;
+    }
+    const what = 'Upload the source';
+    // Chunks are multiples of 256 KiB, as the resumable protocol requires of every chunk but the last.
+    const chunk = Math.max(1, Math.round((o.chunkBytes ?? 8 * 1024 * 1024) / (256 * 1024))) * 256 * 1024;
+    const init = await this.call(this.endpoints.storage, 'POST', `/upload/storage/v1/b/${encodeURIComponent(bucket)}/o?uploadType=resumable&name=${encodeURIComponent(name)}`, what,
+      { name, contentType } satisfies storage_v1.Schema$Object, { 'x-upload-content-type': contentType, 'x-upload-content-length': String(total) }, undefined, o.signal);
+    if (init.status < 200 || init.status >= 300) throw gcpError(init, what);
+    const location = String(init.headers.location ?? '');
+    let session: URL;
+    try { session = new URL(location); } catch { throw new GcpError(`${what}: the server opened no upload session (no Location)`, init.status); }
+    // The source goes only where the storage API lives, never to another host a Location names.
+    if (session.origin !== new URL(this.endpoints.storage).origin) throw new GcpError(`${what}: the upload session is on another host (${session.origin}); nothing was sent`, init.status);
+    const fh = await fsp.open(file, 'r');
+    try {
+      let offset = 0;
+      let failures = 0;
+      const buf = Buffer.alloc(Math.min(chunk, total));
+      for (;;) {
+        const end = Math.min(offset + chunk, total);
+        const { bytesRead } = await fh.read(buf, 0, end - offset, offset);
+        let res: HttpResponse | undefined;
+        let err: unknown;
+        try {
+          res = await this.transport.request({ method: 'PUT', url: session, headers: { ...(await this.headers(session.origin)), 'content-type': contentType, 'content-range': `bytes ${offset}-${offset + bytesRead - 1}/${total}` }, body: buf.subarray(0, bytesRead), signal: o.signal, timeoutMs: this.o.timeoutMs ?? 60_000, what });
+        } catch (e) { if (o.signal?.aborted) throw e; err = e; }
+        if (res && (res.status === 200 || res.status === 201)) { o.onProgress?.(total, total); return this.json<StorageObject>(res, what); }
+        if (res?.status === 308) {
+          offset = persisted(res);
+          o.onProgress?.(offset, total);
+          continue;
+        }
+        // A failed chunk: retryable (no answer, 408, 429, 5xx) → ask the session where it is and go on from there.
+        if (res && !(res.status === 408 || res.status === 429 || res.status >= 500)) throw gcpError(res, what);
+        if (++failures > (o.retries ?? 5)) throw err instanceof Error ? err : gcpError(res!, what);
+        await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** failures, 5000)));
+        const q = await this.transport.request({ method: 'PUT', url: session, headers: { ...(await this.headers(session.origin)), 'content-range': `bytes */${total}` }, signal: o.signal, timeoutMs: this.o.timeoutMs ?? 60_000, what });
+        if (q.status === 200 || q.status === 201) return this.json<StorageObject>(q, what);
+        if (q.status !== 308) throw gcpError(q, what);
+        offset = persisted(q);
+      }
+    } finally { await fh.close(); }
   }
 
   /**

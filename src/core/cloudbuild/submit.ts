@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { loadYaml } from '../util/lazy';
 import { fileChooserForDir } from './gcloudignore';
 import { describeSnapshot, snapshot, Snapshot, writeTarball } from './snapshot';
-import { Build, CloudBuildClient, stagedObjectName, stagingBucketName } from './cloudBuild';
+import { Build, CloudBuildClient, RESUMABLE_THRESHOLD, stagedObjectName, stagingBucketName } from './cloudBuild';
 import { componentTag, MANAGED_TAG } from './triggers';
 
 export interface SubmitPlan {
@@ -84,22 +84,30 @@ export interface SubmitProgress {
   onStatus?: (b: Build) => void;
   signal?: AbortSignal;
   pollMs?: number;
+  /** Chunk size of a resumable upload (default 8 MiB). */
+  uploadChunkBytes?: number;
 }
 
 /** Stages the source, creates the build and follows it to its end; cancelling cancels the build. */
 export async function submitBuild(client: CloudBuildClient, i: SubmitInput, plan: SubmitPlan, p: SubmitProgress = {}): Promise<{ build: Build; bucket: string; object: string; bytes: number }> {
   const say = (s: string) => p.onLine?.(`${s}\n`);
   say(`Uploading ${why(plan)}: ${describeSnapshot(plan.snapshot)}.`);
+  // As gcloud: the tarball is written to a temporary file, then uploaded from it (resumable above 5 MiB), never held whole.
   const tmp = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kfp-cb-')), 'source.tgz');
-  let data: Buffer;
+  let bytes = 0;
+  let bucket: string;
+  let object: string;
+  let obj: Awaited<ReturnType<CloudBuildClient['uploadFile']>>;
   try {
-    await writeTarball(plan.snapshot, fs.createWriteStream(tmp), p.signal);
-    data = fs.readFileSync(tmp);
+    bytes = await writeTarball(plan.snapshot, fs.createWriteStream(tmp), p.signal);
+    ({ bucket } = await client.ensureStagingBucket(i.projectId, stagingBucketName(i.projectId)));
+    object = stagedObjectName();
+    let said = 0;
+    obj = await client.uploadFile(bucket, object, tmp, { signal: p.signal, chunkBytes: p.uploadChunkBytes, onProgress: (sent, total) => {
+      if (total > RESUMABLE_THRESHOLD && sent < total && sent - said >= total / 10) { said = sent; say(`  ${Math.floor((100 * sent) / total)}% uploaded`); }
+    } });
   } finally { fs.rmSync(path.dirname(tmp), { recursive: true, force: true }); }
-  const { bucket } = await client.ensureStagingBucket(i.projectId, stagingBucketName(i.projectId));
-  const object = stagedObjectName();
-  const obj = await client.upload(bucket, object, data, 'application/gzip', p.signal);
-  say(`Uploaded gs://${bucket}/${object} (${(data.length / 1024).toFixed(1)} KiB).`);
+  say(`Uploaded gs://${bucket}/${object} (${(bytes / 1024).toFixed(1)} KiB).`);
   const request: Build = { ...plan.build, source: { storageSource: { bucket, object, generation: obj.generation ?? undefined } } };
   const { build } = await client.createBuild(i.projectId, request, i.region);
   say(`Created build ${build.id}${build.logUrl ? `: ${build.logUrl}` : ''}`);
@@ -110,7 +118,7 @@ export async function submitBuild(client: CloudBuildClient, i: SubmitInput, plan
     // The build is followed without the caller's signal: after a cancel it is followed to its CANCELLED end.
     const end = await client.follow(i.projectId, build, { region: i.region, pollMs: p.pollMs, onLog: p.onLog, onStatus: p.onStatus });
     if (cancelled && end.status !== 'CANCELLED') say(`The build was asked to stop but ended ${end.status}.`);
-    return { build: end, bucket, object, bytes: data.length };
+    return { build: end, bucket, object, bytes };
   } finally { p.signal?.removeEventListener('abort', onAbort); }
 }
 
