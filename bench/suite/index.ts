@@ -2,6 +2,8 @@
 // activation, the first page of "Runs" with 10,000 runs on the emulator, and
 // the extension host heap while paging through all of them.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { writeScratchComponent } from '../../test/containers/realEngines';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import * as vscode from 'vscode';
@@ -100,6 +102,26 @@ export async function run(): Promise<void> {
     await new Promise((res) => setTimeout(res, 1000));
     results.bigLogHeapAfterCloseMb = +(heapMb() - before).toFixed(1);
   }
+  // From the Build command to the engine's first output line in the task terminal: a FROM scratch step (busybox)
+  // with each real engine bench/run.ts started (the Docker engine, buildah).
+  const busybox = process.env.KFP_BENCH_BUSYBOX;
+  if (busybox) {
+    const ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    writeScratchComponent(path.join(ws, 'components', 'bench-step'), busybox);
+    await vscode.commands.executeCommand('kfp.components.refresh');
+    for (const engine of (process.env.KFP_BENCH_ENGINES ?? '').split(',').filter(Boolean)) {
+      await cfg.update('components.engine', engine, vscode.ConfigurationTarget.Global);
+      const times: number[] = [];
+      let error = '';
+      for (let i = 0; i < 5; i++) {
+        const r = await vscode.commands.executeCommand<{ ok: boolean; firstOutputMs?: number; durationMs?: number; error?: string }>('kfp.component.build', { dir: 'components/bench-step', image: `kfp-bench/step:${i}` });
+        if (!r.ok || r.firstOutputMs === undefined) { error = r.error ?? 'no output'; break; }
+        times.push(r.firstOutputMs);
+      }
+      results[`buildFirstLine_${engine}`] = times.length ? `${times[0]} ms first, median ${median(times)} ms of ${times.length}` : `failed: ${error}`;
+    }
+    await cfg.update('components.engine', undefined, vscode.ConfigurationTarget.Global);
+  } else results.buildFirstLine_none = `not measured: ${process.env.KFP_BENCH_ENGINES_WHY ?? 'no engines'}`;
   results.vscodeVersion = vscode.version;
   fs.writeFileSync(out, JSON.stringify(results, null, 2));
 }

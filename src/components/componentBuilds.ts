@@ -45,6 +45,10 @@ export interface ActionResult {
   /** Build failures: the Dockerfile line (0-based) of the failing instruction. */
   line?: number;
   durationMs?: number;
+  /** From the command to the engine's first output line (the terminal's first line of the build itself). */
+  firstOutputMs?: number;
+  /** When the engine first wrote (epoch ms; turned into firstOutputMs by run()). */
+  firstOutputAt?: number;
   outputs?: Record<string, string>;
   workDir?: string;
   /** Cloud Build: the build's ID, final status, console link, and what was uploaded from where. */
@@ -145,6 +149,7 @@ export class ComponentBuilds implements vscode.TaskProvider, vscode.Disposable {
 
   /** Runs an action as a task (its terminal shows the output) and resolves with its result. */
   async run(d: KfpBuildTaskDefinition, c: Component, token?: vscode.CancellationToken): Promise<ActionResult> {
+    const startedAt = Date.now();
     let resolveResult: (r: ActionResult) => void = () => undefined;
     const result = new Promise<ActionResult>((resolve) => { resolveResult = resolve; });
     const req = { d, resolve: resolveResult };
@@ -166,6 +171,7 @@ export class ComponentBuilds implements vscode.TaskProvider, vscode.Disposable {
     const r = await Promise.race([result, ended]);
     const left = this.pending.indexOf(req);
     if (left >= 0) this.pending.splice(left, 1);
+    if (r.firstOutputAt) { r.firstOutputMs = r.firstOutputAt - startedAt; delete r.firstOutputAt; }
     return r;
   }
 
@@ -208,7 +214,9 @@ export class ComponentBuilds implements vscode.TaskProvider, vscode.Disposable {
     const args = buildArgs(engine.kind, { contextDir: c.fsPath, dockerfile, tags, buildArgs: { ...cfg.get<Record<string, string>>('components.buildArgs', {}), ...(d.buildArgs ?? {}) }, target: d.target, platform: platform || undefined });
     io.print(`${engine.path} ${args.map(quoteForDisplay).join(' ')}\n\n`);
     const reader = new BuildOutputReader(dockerfileInstructions(fs.readFileSync(dockerfile, 'utf8')));
-    const r = await runProcess(engine.path, args, { cwd: c.fsPath, signal: io.signal, onData: io.print, onLine: (l) => reader.line(l) });
+    let firstOutputAt: number | undefined;
+    const r = await runProcess(engine.path, args, { cwd: c.fsPath, signal: io.signal, onData: (t) => { firstOutputAt ??= Date.now(); io.print(t); }, onLine: (l) => reader.line(l) });
+    base.firstOutputAt = firstOutputAt;
     const uri = vscode.Uri.file(dockerfile);
     if (r.cancelled) {
       await this.components.record(c, 'build', { state: 'cancelled', at: Date.now(), engine: engine.kind });

@@ -201,8 +201,14 @@ export function registerComponentCommands(s: Services, components: ComponentsPro
       }
     } catch (e) {
       const msg = (e as Error).message;
-      const hint = /repository|mapping|connect/i.test(msg) ? ` Connect the repository to Cloud Build first: https://console.cloud.google.com/cloud-build/triggers/connect?project=${encodeURIComponent(projectId)}` : '';
-      return { ok: false, error: `${msg}${hint} (applied before the failure: ${done.join(', ') || 'none'})`, applied: done };
+      // Not connected: Google's answer names the page that connects it ("Repository mapping does not exist. Please visit …").
+      const notConnected = /repository mapping|not connected|connect a repository/i.test(msg);
+      const connectUrl = notConnected ? (/https:\/\/console\.cloud\.google\.com\/cloud-build\/triggers\/connect\?project=[\w-]+/.exec(msg)?.[0] ?? `https://console.cloud.google.com/cloud-build/triggers/connect?project=${encodeURIComponent(projectId)}`) : undefined;
+      const error = `${notConnected ? `Cloud Build is not connected to ${repo.kind === 'github' ? `${repo.owner}/${repo.name}` : repo.repository}: connect it at ${connectUrl}, then apply again. ` : ''}${msg} (applied before the failure: ${done.join(', ') || 'none'})`;
+      if (connectUrl && o.apply === undefined) {
+        void vscode.window.showErrorMessage(`Cloud Build is not connected to the repository. Connect it in the console, then create the triggers again.`, 'Open Console').then((p) => { if (p) void vscode.env.openExternal(vscode.Uri.parse(connectUrl)); });
+      }
+      return { ok: false, error, applied: done, ...(connectUrl ? { connectUrl } : {}) };
     }
     return { ok: true, applied: true, done, plan: result, summary };
   });

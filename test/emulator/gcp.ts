@@ -17,6 +17,9 @@
 //   build, with buildTriggerId set);
 // - builds.list filters `field="value"` terms joined by AND on build_id, trigger_id, status, tags (the query
 //   language of cloud.google.com/build/docs/view-build-results; only these fields), newest first, pageSize;
+// - a trigger on a GitHub repository not connected (option connectedRepos) is refused as Google refuses it
+//   (400 FAILED_PRECONDITION "Repository mapping does not exist. Please visit …/triggers/connect?project=N …",
+//   as recorded in googleapis/nodejs-cloudbuild#195);
 // - errors are google.rpc.Status JSON ({error: {code, message, status, details}}), a disabled API a 403 with an
 //   ErrorInfo reason SERVICE_DISABLED and metadata.activationUrl (as Google's APIs answer).
 // What a build does cannot be run here: each step "runs" for stepMs and succeeds, unless its command line ends in
@@ -38,6 +41,8 @@ export interface GcpEmulatorOptions {
   stepMs?: number;
   /** Project number used in the default logs bucket name. */
   projectNumber?: string;
+  /** GitHub repositories (owner/name) connected to Cloud Build; when set, triggers on others are refused. */
+  connectedRepos?: string[];
   /** Fail this many resumable chunks with 503 (a fault, to test resuming). */
   failUploadChunks?: number;
 }
@@ -180,6 +185,11 @@ export class GcpEmulator {
         if (!t.name || !/^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,62}[a-zA-Z0-9])?$/.test(t.name)) return this.error(res, 400, 'INVALID_ARGUMENT', `invalid trigger name ${t.name}`);
         if (mine.some((x) => x.trigger.name === t.name)) return this.error(res, 409, 'ALREADY_EXISTS', `trigger ${t.name} already exists`);
         if (!t.github && !t.repositoryEventConfig && !t.triggerTemplate) return this.error(res, 400, 'INVALID_ARGUMENT', 'a trigger needs an event source (github, repositoryEventConfig or triggerTemplate)');
+        // A GitHub repository the Cloud Build app is not connected to: the answer recorded in
+        // googleapis/nodejs-cloudbuild#195 and GoogleCloudPlatform/emblem#815 (400, FAILED_PRECONDITION).
+        if (t.github && this.options.connectedRepos && !this.options.connectedRepos.includes(`${t.github.owner}/${t.github.name}`)) {
+          return this.error(res, 400, 'FAILED_PRECONDITION', `Repository mapping does not exist. Please visit https://console.cloud.google.com/cloud-build/triggers/connect?project=${this.options.projectNumber ?? '123456789'} to connect a repository to your project`);
+        }
         const rec = { project, trigger: { ...t, id: randomUUID(), createTime: new Date().toISOString() } };
         this.triggers.set(rec.trigger.id!, rec);
         return this.send(res, 200, rec.trigger);
@@ -188,6 +198,9 @@ export class GcpEmulator {
       if (!rec || rec.project !== project) return this.error(res, 404, 'NOT_FOUND', `trigger ${id} not found`);
       if (method === 'PATCH') {
         const t = JSON.parse(body.toString('utf8') || '{}') as cloudbuild_v1.Schema$BuildTrigger;
+        if (t.github && this.options.connectedRepos && !this.options.connectedRepos.includes(`${t.github.owner}/${t.github.name}`)) {
+          return this.error(res, 400, 'FAILED_PRECONDITION', `Repository mapping does not exist. Please visit https://console.cloud.google.com/cloud-build/triggers/connect?project=${this.options.projectNumber ?? '123456789'} to connect a repository to your project`);
+        }
         rec.trigger = { ...t, id: rec.trigger.id, createTime: rec.trigger.createTime };
         return this.send(res, 200, rec.trigger);
       }

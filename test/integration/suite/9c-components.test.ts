@@ -269,6 +269,18 @@ describe('component folders: build on (emulated) Cloud Build', function () {
     assert.equal(none.ok, false);
   });
 
+  it('a repository Cloud Build is not connected to is said, with the console page that connects it', async () => {
+    gcp.options.connectedRepos = ['acme/churn-model'];
+    try {
+      const r = await run('kfp.components.ciTriggers', { apply: true, repo: 'acme/not-connected' });
+      assert.equal(r.ok, false);
+      assert.match(r.error!, /^Cloud Build is not connected to acme\/not-connected: connect it at https:\/\/console\.cloud\.google\.com\/cloud-build\/triggers\/connect\?project=\d+/);
+      assert.match(String(r.connectUrl), /triggers\/connect\?project=/);
+      assert.deepEqual(r.applied, [], 'nothing half-applied');
+      assert.ok([...gcp.triggers.values()].every((t) => t.trigger.github?.name === 'churn-model'), 'the existing triggers are untouched');
+    } finally { gcp.options.connectedRepos = undefined; }
+  });
+
   it('a disabled Cloud Build API is said with the page that enables it', async () => {
     await cfg().update('cloudBuild.project', 'no-api-project', vscode.ConfigurationTarget.Global);
     try {
