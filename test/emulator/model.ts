@@ -18,6 +18,13 @@ export interface RecurringRec {
   id: string; displayName: string; description?: string; experimentId: string; namespace?: string; createdAt: number; updatedAt: number;
   enabled: boolean; versionRef?: { pipelineId: string; versionId: string }; spec?: Record<string, unknown>; parameters?: Record<string, unknown>;
   trigger: { cron?: string; intervalSecond?: number }; maxConcurrency: number; noCatchup?: boolean;
+  /** trigger.*.start_time / end_time (ms). */
+  startTime?: number; endTime?: number;
+  /** "Always the latest version": a pipeline_version_reference with only pipeline_id (KFP 2.5+). */
+  latestOf?: string;
+  serviceAccount?: string;
+  /** The ScheduledWorkflow's status as the controller keeps it (schedules.ts). */
+  schedule?: { lastTriggered?: number; lastIndex: number; swfName: string; checkedUntil?: number };
 }
 
 export const TERMINAL: ReadonlySet<RuntimeState> = new Set(['SUCCEEDED', 'SKIPPED', 'FAILED', 'CANCELED']);
@@ -100,10 +107,13 @@ export function experimentJson(e: ExperimentRec): Record<string, unknown> {
 export function recurringJson(r: RecurringRec): Record<string, unknown> {
   const out = prune({
     recurring_run_id: r.id, display_name: r.displayName, description: r.description,
-    pipeline_version_reference: r.versionRef ? { pipeline_id: r.versionRef.pipelineId, pipeline_version_id: r.versionRef.versionId } : undefined,
+    pipeline_version_reference: r.versionRef ? { pipeline_id: r.versionRef.pipelineId, pipeline_version_id: r.versionRef.versionId } : r.latestOf ? { pipeline_id: r.latestOf } : undefined,
     runtime_config: r.parameters ? { parameters: r.parameters } : undefined,
+    service_account: r.serviceAccount,
     max_concurrency: String(r.maxConcurrency),
-    trigger: r.trigger.cron ? { cron_schedule: { cron: r.trigger.cron } } : { periodic_schedule: { interval_second: String(r.trigger.intervalSecond ?? 3600) } },
+    trigger: r.trigger.cron
+      ? { cron_schedule: { cron: r.trigger.cron, start_time: iso(r.startTime), end_time: iso(r.endTime) } }
+      : { periodic_schedule: { interval_second: String(r.trigger.intervalSecond ?? 3600), start_time: iso(r.startTime), end_time: iso(r.endTime) } },
     mode: r.enabled ? 'ENABLE' : 'DISABLE',
     created_at: iso(r.createdAt), updated_at: iso(r.updatedAt),
     status: r.enabled ? 'ENABLED' : 'DISABLED',

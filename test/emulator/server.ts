@@ -16,6 +16,8 @@ import * as m from './model';
 import { ArgoRun, ArgoValidationError, compileToArgo, KfpShape, Oracle, simulate, workflowObject } from './argo';
 import { buildMlmd, MlmdData, serveMlmd } from './mlmd';
 import { KubernetesOptions, KubernetesSecrets } from './kubernetes';
+import { replay, swfName } from './schedules';
+import { parseCron } from '../../src/core/schedule/cron';
 
 export interface Fault {
   /** Regular expression matched against "METHOD /path". */
@@ -306,6 +308,7 @@ export class KfpEmulator {
 
     let reply: Reply;
     try {
+      this.runSchedules(this.clock.now());
       const gate = this.gateway(req, url);
       reply = gate ?? this.route(method, pathname, url.searchParams, raw, req);
     } catch (e) {
@@ -965,27 +968,80 @@ export class KfpEmulator {
     return r;
   }
 
+  /**
+   * POST /recurringruns, validated as api_converter.go toModelJob does (messages from there): a name, max_concurrency
+   * 1–10, a cron robfig/cron v1.2.0 parses (5 or 6 fields, descriptors), an interval of at least 1 s; `mode` ENABLE
+   * enables, omitted or MODE_UNSPECIFIED or DISABLE creates it disabled (toModelJobEnabled).
+   */
   private createRecurring(b: Record<string, unknown>, now: number): m.RecurringRec {
     const name = String(b.display_name ?? '');
-    if (!name) throw bad('Invalid input error: The recurring run name is empty');
-    const src = this.resolveSource(b);
-    const trig = (b.trigger ?? {}) as { cron_schedule?: { cron?: string }; periodic_schedule?: { interval_second?: string } };
+    if (!name) throw bad("Invalid input error: Recurring run's name cannot be empty");
+    const ref = b.pipeline_version_reference as { pipeline_id?: string; pipeline_version_id?: string } | undefined;
+    let src: ReturnType<KfpEmulator['resolveSource']> & { latestOf?: string };
+    if (ref && ref.pipeline_id && !ref.pipeline_version_id && !b.pipeline_spec) {
+      // Always the latest version (job_server.go, KFP 2.5+): the pipeline must have one now.
+      if (!this.pipelines.some((p) => p.id === ref.pipeline_id)) throw notFound(`Failed to fetch pipeline: ResourceNotFoundError: Pipeline ${ref.pipeline_id} not found`);
+      if (!this.latestVersionOf(ref.pipeline_id)) throw notFound(`Failed to get the latest pipeline version: pipeline ${ref.pipeline_id} has no versions`);
+      src = { latestOf: ref.pipeline_id };
+    } else src = this.resolveSource(b);
+    type Sched = { cron?: string; interval_second?: string | number; start_time?: string; end_time?: string };
+    const trig = (b.trigger ?? {}) as { cron_schedule?: Sched; periodic_schedule?: Sched };
+    const maxC = Number(b.max_concurrency ?? '0');
+    if (!(maxC >= 1 && maxC <= 10)) throw bad(`Invalid input error: Max concurrency of a recurring run must be at least 1 and at most 10. Received ${maxC}`);
+    const sched = trig.cron_schedule ?? trig.periodic_schedule;
     const cron = trig.cron_schedule?.cron;
-    if (cron !== undefined && cron.trim().split(/\s+/).length !== 6) {
-      throw bad(`Invalid input error: Schedule cron is not a supported format(https://godoc.org/github.com/robfig/cron). Error: Expected 6 fields, found ${cron.trim().split(/\s+/).length}: ${cron}`);
+    if (trig.cron_schedule) {
+      try { parseCron(cron ?? ''); } catch (e) { throw bad(`Invalid input error: Schedule cron is not a supported format(https://godoc.org/github.com/robfig/cron). Error: ${(e as Error).message}`); }
     }
-    const maxC = Number(b.max_concurrency ?? '1');
-    if (!(maxC >= 1 && maxC <= 10)) throw bad('Invalid input error: max concurrency of the recurring run should be in the range [1-10]');
-    const exp = this.experiments.find((e) => e.id === b.experiment_id) ?? this.experiments[0];
-    if (!exp) throw bad('Invalid input error: experiment_id is required');
+    const interval = trig.periodic_schedule ? Number(trig.periodic_schedule.interval_second ?? 0) : undefined;
+    if (interval !== undefined && interval < 1) throw bad(`Invalid input error: Found invalid period schedule interval ${interval}. Set at interval to least 1 second`);
+    if (!sched) throw bad('Invalid input error: a recurring run needs a trigger (cron_schedule or periodic_schedule)');
+    // An empty experiment_id: the default experiment, created when missing; refused in multi-user mode
+    // (resource_manager.go GetValidExperimentNamespacePair).
+    if (!b.experiment_id && this.options.multiUser) throw bad('Invalid input error: Experiment id can not be empty in multi-user mode');
+    let exp = b.experiment_id ? this.experiments.find((e) => e.id === b.experiment_id) : this.experiments.find((e) => e.displayName === 'Default');
+    if (!exp && b.experiment_id) throw notFound(`Failed to create a recurring run: ResourceNotFoundError: Experiment ${String(b.experiment_id)} not found`);
+    if (!exp) { exp = { id: this.id(), displayName: 'Default', createdAt: now, storage: 'AVAILABLE' }; this.experiments.push(exp); }
+    const time = (v?: string) => (v ? Date.parse(v) : undefined);
     const r: m.RecurringRec = {
       id: this.id(), displayName: name, description: b.description as string | undefined, experimentId: exp.id, namespace: exp.namespace,
-      createdAt: now, updatedAt: now, enabled: b.mode !== 'DISABLE', ...src,
+      createdAt: now, updatedAt: now, enabled: b.mode === 'ENABLE', ...src,
       parameters: (b.runtime_config as { parameters?: Record<string, unknown> } | undefined)?.parameters,
-      trigger: cron ? { cron } : { intervalSecond: Number(trig.periodic_schedule?.interval_second ?? 3600) }, maxConcurrency: maxC, noCatchup: b.no_catchup === true,
+      trigger: cron !== undefined ? { cron } : { intervalSecond: interval }, maxConcurrency: maxC, noCatchup: b.no_catchup === true,
+      startTime: time(sched.start_time), endTime: time(sched.end_time), serviceAccount: b.service_account as string | undefined,
+      schedule: { lastIndex: 0, swfName: swfName(name), checkedUntil: now },
     };
     this.recurring.push(r);
     return r;
+  }
+
+  private latestVersionOf(pipelineId: string): m.VersionRec | undefined {
+    return this.versions.filter((v) => v.pipelineId === pipelineId).sort((a, b) => b.createdAt - a.createdAt)[0];
+  }
+
+  /** The ScheduledWorkflow controller, replayed up to `now` (schedules.ts): the runs recurring runs have started. */
+  private runSchedules(now: number): void {
+    for (const r of this.recurring) {
+      if (!r.schedule) continue; // seeded ones (no controller state) stay quiet
+      const mine = () => this.runs.filter((x) => x.recurringRunId === r.id);
+      const active = (t: number) => mine().filter((x) => x.createdAt <= t && (m.runStateAt(x, t).finishedAt ?? Infinity) > t).length;
+      const freeAt = (t: number) => {
+        const ends = mine().map((x) => m.runStateAt(x, Infinity).finishedAt).filter((e): e is number => e !== undefined && e > t);
+        return ends.length ? Math.min(...ends) : undefined;
+      };
+      replay(r, r.schedule, now, active, freeAt, (s) => {
+        const versionId = r.latestOf ? this.latestVersionOf(r.latestOf)?.id : r.versionRef?.versionId;
+        const pipelineId = r.latestOf ?? r.versionRef?.pipelineId;
+        try {
+          const run = this.createRun({
+            display_name: s.name, experiment_id: r.experimentId, service_account: r.serviceAccount,
+            ...(versionId ? { pipeline_version_reference: { pipeline_id: pipelineId, pipeline_version_id: versionId } } : { pipeline_spec: r.spec }),
+            runtime_config: r.parameters ? { parameters: r.parameters } : undefined,
+          }, s.at);
+          run.recurringRunId = r.id;
+        } catch (e) { this.options.log?.(`recurring run ${r.id}: ${(e as Error).message}`); }
+      });
+    }
   }
 
   private upload(q: URLSearchParams, raw: Buffer, req: http.IncomingMessage, pipelineId: string | undefined): Reply {
