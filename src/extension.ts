@@ -18,6 +18,7 @@ import { registerExplorerCommands } from './commands/explorerCommands';
 import { registerItemCommands } from './commands/itemCommands';
 import { registerHelpCommands } from './commands/helpCommands';
 import { registerPipelineCommands } from './commands/pipelineCommands';
+import { registerScheduleCommands } from './commands/scheduleCommands';
 import { PipelineCompiler } from './pipelines/compiler';
 import { SpecDiagnostics } from './pipelines/specDiagnostics';
 import { SubmitFlow } from './pipelines/submitFlow';
@@ -109,6 +110,7 @@ export function activate(context: vscode.ExtensionContext): KfpExtensionApi | Kf
     vscode.languages.registerDocumentSymbolProvider({ language: 'python', scheme: 'file' }, new PipelineSymbolProvider(), { label: 'Kubeflow Pipelines' }),
   );
   registerPipelineCommands(services, { compiler, flow, specDiagnostics, workspacePipelines });
+  registerScheduleCommands(services, flow);
 
   // The run view: graph, live state, step details and logs.
   const runDeps = { context, endpoints, poller };

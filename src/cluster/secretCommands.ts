@@ -55,6 +55,7 @@ export function registerSecretCommands(s: Services): void {
     if ('cancelled' in r) return { ok: true, cancelled: true, name, namespace, replaced: false, existing: r.previous };
     const mount = `${r.action === 'created' ? 'Created' : 'Replaced'} secret ${r.name} in ${r.namespace} with the key of ${r.serviceAccount}. Steps find it at /secret/gcp-credentials/${r.dataKey} with use_gcp_secret('${r.name}') (v1), or kubernetes.use_secret_as_volume(task, secret_name='${r.name}', mount_path='/secret/gcp-credentials') and GOOGLE_APPLICATION_CREDENTIALS=/secret/gcp-credentials/${r.dataKey} (v2).`;
     if (!a.keyFile) void vscode.window.showInformationMessage(mount);
+    void vscode.commands.executeCommand('setContext', 'kfp.walkthrough.hasSecret', true);
     return { ok: true, action: r.action, name: r.name, namespace: r.namespace, dataKey: r.dataKey, serviceAccount: r.serviceAccount, server: api.server, context: api.context, resourceVersion: r.resourceVersion, message: mount };
   });
 }

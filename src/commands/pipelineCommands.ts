@@ -49,6 +49,7 @@ export function registerPipelineCommands(s: Services, p: PipelineServices): void
     const r = await p.flow.run(normalise(arg));
     if (r.ok) {
       s.explorer.refresh();
+      void vscode.commands.executeCommand('setContext', 'kfp.walkthrough.hasRun', true);
       const run = r.run as { run_id: string; display_name: string };
       const args = (arg && typeof arg === 'object' && !(arg instanceof vscode.Uri) ? arg : {}) as { openRun?: boolean };
       if (args.openRun !== false) await vscode.commands.executeCommand('kfp.run.open', run.run_id);
@@ -74,6 +75,7 @@ export function registerPipelineCommands(s: Services, p: PipelineServices): void
     const r = await p.flow.runVersion({ ...ref, parameters: a.parameters, experiment: a.experiment, runName: a.runName, interactive, askAll });
     if (r.ok) {
       s.explorer.refresh();
+      void vscode.commands.executeCommand('setContext', 'kfp.walkthrough.hasRun', true);
       if (a.openRun !== false && interactive) await vscode.commands.executeCommand('kfp.run.open', (r.run as { run_id: string }).run_id);
     }
     return r as CommandResult;

@@ -32,6 +32,7 @@ export function registerRunCommands(s: Services, deps: RunPanelDeps, compiler: P
     const panel = await RunPanel.open(deps, id);
     // The panel stays open with the reason and a Retry button; the caller hears that the run could not be loaded.
     if (panel.loadError) return { ok: false, runId: id, error: `Could not open run ${id}: ${panel.loadError}` };
+    void vscode.commands.executeCommand('setContext', 'kfp.walkthrough.watched', true);
     return { ok: true, runId: id, title: panel.panel.title };
   });
 

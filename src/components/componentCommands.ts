@@ -192,6 +192,7 @@ export function registerComponentCommands(s: Services, components: ComponentsPro
       const pick = await vscode.window.showInformationMessage(`Cloud Build triggers in ${projectId} for ${repo.kind === 'github' ? `${repo.owner}/${repo.name}` : repo.repository} on ${branch}: ${summary}.`, { modal: true, detail: `${detail}\n\nOrphaned triggers (tagged as ours, no folder wants them) are listed, never deleted.` }, ...(todo ? ['Apply'] : []));
       apply = pick === 'Apply';
     }
+    if (count('unchanged')) void vscode.commands.executeCommand('setContext', 'kfp.walkthrough.hasTriggers', true);
     if (!apply) return { ok: true, applied: false, plan: result, summary };
     const done: string[] = [];
     try {
@@ -210,6 +211,7 @@ export function registerComponentCommands(s: Services, components: ComponentsPro
       }
       return { ok: false, error, applied: done, ...(connectUrl ? { connectUrl } : {}) };
     }
+    void vscode.commands.executeCommand('setContext', 'kfp.walkthrough.hasTriggers', true);
     return { ok: true, applied: true, done, plan: result, summary };
   });
 

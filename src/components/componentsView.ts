@@ -64,6 +64,7 @@ export class ComponentsProvider implements vscode.TreeDataProvider<Node>, vscode
     const key = `${c.folder.uri.toString()}#${c.dir}`;
     all[key] = { ...(all[key] ?? {}), [what]: r };
     await this.memento.update(STATE_KEY, all);
+    if (what === 'build' && r.state === 'succeeded') void vscode.commands.executeCommand('setContext', 'kfp.walkthrough.built', true);
     this.emitter.fire(undefined);
   }
 

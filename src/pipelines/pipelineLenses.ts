@@ -38,6 +38,7 @@ export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode
         new vscode.CodeLens(range, { title: '$(play) Run', command: 'kfp.pipeline.run', arguments: [arg], tooltip: 'Compile, upload and start a run (asks for the parameters)' }),
         new vscode.CodeLens(range, { title: 'Run with Options…', command: 'kfp.pipeline.runWithOptions', arguments: [arg], tooltip: 'Choose how to submit and the experiment too' }),
         new vscode.CodeLens(range, { title: '$(cloud-upload) Upload', command: 'kfp.pipeline.upload', arguments: [arg], tooltip: 'Compile and upload as a pipeline or a new version' }),
+        new vscode.CodeLens(range, { title: '$(calendar) Schedule…', command: 'kfp.recurringRun.create', arguments: [arg], tooltip: 'Upload, then create a recurring run (cron or interval) of it' }),
       ];
       if (!v1) lenses.push(new vscode.CodeLens(range, { title: '$(type-hierarchy) Show Graph', command: 'kfp.pipeline.showGraph', arguments: [arg], tooltip: 'Compile and draw the pipeline\'s graph' }));
       return lenses;

@@ -57,7 +57,7 @@ export class RootNode implements PagedNode {
       case 'pipelines': return pagedChildren(this, list as PagedList<Pipeline>, (p) => new PipelineNode(p, this, this.ctx), 'No pipelines');
       case 'experiments': return pagedChildren(this, list as PagedList<Experiment>, (e) => new ExperimentNode(e, this, this.ctx, this.runNodes), 'No experiments');
       case 'runs': return pagedChildren(this, list as PagedList<Run>, (r) => this.runNodes(new RunNode(r, this)), 'No runs');
-      case 'recurringRuns': return pagedChildren(this, list as PagedList<RecurringRun>, (r) => new RecurringRunNode(r, this), 'No recurring runs');
+      case 'recurringRuns': return pagedChildren(this, list as PagedList<RecurringRun>, (r) => new RecurringRunNode(r, this, this.ctx, this.runNodes), 'No recurring runs');
     }
   }
 

@@ -61,6 +61,8 @@ export interface EmulatorOptions {
   runDurationMs?: number;
   /** Validate traffic against ../shared/kfp-api (default: when present). */
   validate?: boolean;
+  /** The version healthz reports (default 2.5.0). */
+  serverVersion?: string;
   /** The Kubernetes secrets routes (namespaces that exist, tokens refused). */
   kubernetes?: KubernetesOptions;
   /** Pods of runs finished longer ago than this (ms of the emulator clock) are gone from Kubernetes; their logs are archived. Default 10 minutes. */
@@ -774,7 +776,7 @@ export class KfpEmulator {
     const ok = (body: unknown = {}): Reply => ({ status: 200, body });
 
     if (method === 'GET' && p === '/healthz') {
-      return ok({ commit_sha: 'emulated', tag_name: '2.5.0', multi_user: Boolean(this.options.multiUser), pipeline_store: 'database' });
+      return ok({ commit_sha: 'emulated', tag_name: this.options.serverVersion ?? '2.5.0', multi_user: Boolean(this.options.multiUser), pipeline_store: 'database' });
     }
     // pipelines
     if (method === 'GET' && p === '/pipelines') {

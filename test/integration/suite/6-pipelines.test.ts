@@ -32,12 +32,12 @@ describe('pipelines from the editor', () => {
     await emu.stop();
   });
 
-  it('shows Compile · Run · Run with Options · Upload above each pipeline, and the pipelines in the outline', async () => {
+  it('shows Compile · Run · Run with Options · Upload · Schedule above each pipeline, and the pipelines in the outline', async () => {
     const uri = vscode.Uri.file(path.join(ws, 'pipelines/training_pipeline.py'));
     await vscode.window.showTextDocument(uri);
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
     const ours = lenses.filter((l) => l.command?.command.startsWith('kfp.'));
-    assert.deepEqual(ours.map((l) => l.command!.title), ['$(gear) Compile', '$(play) Run', 'Run with Options…', '$(cloud-upload) Upload', '$(type-hierarchy) Show Graph']);
+    assert.deepEqual(ours.map((l) => l.command!.title), ['$(gear) Compile', '$(play) Run', 'Run with Options…', '$(cloud-upload) Upload', '$(calendar) Schedule…', '$(type-hierarchy) Show Graph']);
     assert.equal(ours[0].range.start.line, 13);
     const symbols = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', uri);
     assert.ok(symbols.some((s) => s.name === 'churn_training' && s.detail.includes('KFP pipeline')), symbols.map((s) => s.name).join(','));
