@@ -29,6 +29,7 @@ import type { storage_v1 } from '@googleapis/storage';
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import { gunzipSync } from 'node:zlib';
+import { CloudFunctionsEmulator } from './functions';
 
 interface Obj { data: Buffer; generation: string; contentType: string; updated: string }
 interface BucketRec { project: string; objects: Map<string, Obj> }
@@ -57,7 +58,21 @@ export class GcpEmulator {
   /** Open resumable upload sessions by upload_id. */
   readonly sessions = new Map<string, { bucket: string; name: string; contentType: string; chunks: Buffer[]; uploads: number }>();
 
-  constructor(readonly options: GcpEmulatorOptions = {}) {}
+  /** Cloud Functions v2 and the Eventarc delivery of storage events (functions.ts). */
+  readonly functions: CloudFunctionsEmulator;
+
+  constructor(readonly options: GcpEmulatorOptions = {}) {
+    const self = this;
+    this.functions = new CloudFunctionsEmulator({
+      get url() { return self.url; },
+      projectNumber: options.projectNumber ?? '123456789',
+      get stepMs() { return self.options.stepMs ?? 400; },
+      objectBytes: (b, n) => this.buckets.get(b)?.objects.get(n)?.data,
+      storeObject: (b, n, data, ct) => { if (!this.buckets.has(b)) this.buckets.set(b, { project: '', objects: new Map() }); this.buckets.get(b)!.objects.set(n, { data, generation: String(Date.now() * 1000), contentType: ct, updated: new Date().toISOString() }); },
+      hasBucket: (b) => this.buckets.has(b),
+      disabled: (project) => this.options.disabledApis?.includes(project) ?? false,
+    });
+  }
 
   async start(port = 0): Promise<string> {
     this.server = http.createServer((req, res) => {
@@ -72,7 +87,7 @@ export class GcpEmulator {
     return this.url;
   }
 
-  async stop(): Promise<void> { await new Promise((r) => this.server?.close(r)); }
+  async stop(): Promise<void> { await this.functions.stop(); await new Promise((r) => this.server?.close(r)); }
 
   /** A bucket another project owns (for the ownership check). */
   addBucket(name: string, project: string): void { this.buckets.set(name, { project, objects: new Map() }); }
@@ -91,6 +106,12 @@ export class GcpEmulator {
     const method = req.method ?? 'GET';
     this.requests.push({ method, url: u.pathname + u.search, auth: req.headers.authorization, bytes: body.length });
     let m: RegExpExecArray | null;
+    // ---- cloud functions (and the signed upload URL)
+    const fr = this.functions.handle(method, u, body, req.headers);
+    if (fr) {
+      if (fr.raw) { res.writeHead(fr.status, { 'content-type': 'text/plain' }); res.end(String(fr.body ?? '')); return; }
+      return this.send(res, fr.status, fr.body);
+    }
     // ---- storage
     if (method === 'POST' && u.pathname === '/storage/v1/b') return this.bucketInsert(res, u.searchParams.get('project') ?? '', body);
     if (method === 'GET' && u.pathname === '/storage/v1/b') {
@@ -148,11 +169,7 @@ export class GcpEmulator {
       const b = this.buckets.get(decodeURIComponent(m[1]));
       if (!b) return this.error(res, 404, 'NOT_FOUND', 'The specified bucket does not exist.');
       if (u.searchParams.get('uploadType') !== 'media') return this.error(res, 400, 'INVALID_ARGUMENT', 'this emulator takes uploadType=media or resumable');
-      const name = u.searchParams.get('name') ?? '';
-      const o: Obj = { data: body, generation: String(Date.now() * 1000), contentType: String(req.headers['content-type'] ?? 'application/octet-stream'), updated: new Date().toISOString() };
-      b.objects.set(name, o);
-      const out: storage_v1.Schema$Object = { kind: 'storage#object', bucket: decodeURIComponent(m[1]), name, generation: o.generation, size: String(body.length), contentType: o.contentType, updated: o.updated };
-      return this.send(res, 200, out);
+      return this.storeObject(res, decodeURIComponent(m[1]), u.searchParams.get('name') ?? '', body, String(req.headers['content-type'] ?? 'application/octet-stream'));
     }
     if (method === 'GET' && (m = /^\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/.exec(u.pathname)) && u.searchParams.get('alt') === 'media') {
       const bucket = decodeURIComponent(m[1]);
@@ -275,6 +292,8 @@ export class GcpEmulator {
     if (!b) return this.error(res, 404, 'NOT_FOUND', 'The specified bucket does not exist.');
     const o: Obj = { data, generation: String(Date.now() * 1000), contentType, updated: new Date().toISOString() };
     b.objects.set(name, o);
+    // A finalized object is an event for the functions triggered on its bucket (Eventarc, functions.ts).
+    void this.functions.objectFinalized(bucket, name, data, contentType);
     const out: storage_v1.Schema$Object = { kind: 'storage#object', bucket, name, generation: o.generation, size: String(data.length), contentType, updated: o.updated };
     this.send(res, 200, out);
   }

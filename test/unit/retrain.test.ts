@@ -9,6 +9,9 @@ import * as path from 'node:path';
 import { checkRetrainConfig, retrainFiles, RetrainConfig } from '../../src/core/retrain/templates';
 import { readZip, zipFunctionSource } from '../../src/core/retrain/zip';
 import { KfpEmulator } from '../emulator/server';
+import { GcpEmulator } from '../emulator/gcp';
+import { FunctionsClient } from '../../src/core/retrain/functionsClient';
+import { NodeTransport } from '../../src/core/http/transport';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -81,5 +84,68 @@ describe('the generated retrain function', function () {
     assert.equal(emu.runs.filter((x) => x.displayName.startsWith('pyretrain test-')).length, 1);
     const framework = spawnSync('python3', ['-c', 'import functions_framework'], { encoding: 'utf8' });
     if (framework.status !== 0) console.log('      (main.py not run: the Python functions-framework is not importable here, and no Python package index is reachable)');
+  });
+
+  it('deploys to (emulated) Cloud Functions as gcloud does, runs there, and one stored object starts one run even when its event comes twice', async function () {
+    this.timeout(90_000);
+    const gcp = new GcpEmulator({ stepMs: 150, disabledApis: ['off-project'] });
+    const root = await gcp.start();
+    try {
+      gcp.addBucket('churn-data', 'proj');
+      const fnDir = path.join(dir, 'deploy');
+      write(fnDir, retrainFiles('node', { ...cfg, runNamePrefix: 'deployed' }));
+      const client = new FunctionsClient(new NodeTransport(), root, async () => 'never-sent', { pollMs: 100 });
+      const stages: string[] = [];
+      const d = await client.deploy({ projectId: 'proj', region: 'europe-west1', functionId: 'retrain-churn', runtime: 'nodejs20', entryPoint: 'retrain', zip: zipFunctionSource(fnDir).zip, bucket: 'gs://churn-data/' }, (t) => stages.push(t));
+      assert.equal(d.created, true);
+      assert.equal(d.fn.state, 'ACTIVE');
+      assert.deepEqual(d.fn.eventTrigger?.eventFilters, [{ attribute: 'bucket', value: 'churn-data' }]);
+      assert.equal(d.fn.eventTrigger?.retryPolicy, 'RETRY_POLICY_RETRY');
+      assert.ok(stages.some((x) => /^BUILD: IN_PROGRESS.*Logs are available at \[https:\/\/console\.cloud\.google\.com\/cloud-build/.test(x)), stages.join('\n'));
+      assert.ok(stages.includes('TRIGGER: COMPLETE'));
+      const up = [...gcp.functions.uploads.values()][0];
+      assert.equal(up.putHeaders?.authorization, undefined, 'no credentials on the signed URL');
+      assert.ok(gcp.requests.every((q) => q.auth === undefined), 'no token to a non-Google host');
+      // New data lands: the function (running from its zip with the real framework) starts a run.
+      const data = Buffer.from('a,b\n1,2\n');
+      await fetch(`${root}/upload/storage/v1/b/churn-data/o?uploadType=media&name=${encodeURIComponent('incoming/day-7.csv')}`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: data });
+      const mine = () => emu.runs.filter((x) => x.displayName.startsWith('deployed day-7.csv'));
+      for (let i = 0; i < 100 && !mine().length; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(mine().length, 1, JSON.stringify(gcp.functions.deliveries));
+      assert.deepEqual(mine()[0].parameters, { message: 'gs://churn-data/incoming/day-7.csv' });
+      const first = gcp.functions.deliveries.find((x) => x.object === 'incoming/day-7.csv')!;
+      assert.equal(first.status, 204);
+      const again = await gcp.functions.redeliver(first, 'churn-data');
+      assert.equal(again.status, 204);
+      assert.equal(mine().length, 1, 'the same event twice: one run');
+      // An object outside the prefix starts nothing.
+      await fetch(`${root}/upload/storage/v1/b/churn-data/o?uploadType=media&name=${encodeURIComponent('other/x.csv')}`, { method: 'POST', body: data });
+      for (let i = 0; i < 50 && !gcp.functions.deliveries.some((x) => x.object === 'other/x.csv'); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(emu.runs.filter((x) => x.displayName.includes('x.csv')).length, 0);
+      // Redeploying updates it (PATCH), listing shows it, removing deletes it.
+      const again2 = await client.deploy({ projectId: 'proj', region: 'europe-west1', functionId: 'retrain-churn', runtime: 'nodejs20', entryPoint: 'retrain', zip: zipFunctionSource(fnDir).zip, bucket: 'churn-data' });
+      assert.equal(again2.created, false);
+      assert.deepEqual((await client.list('proj', 'europe-west1')).map((f) => [f.name, f.state]), [['projects/proj/locations/europe-west1/functions/retrain-churn', 'ACTIVE']]);
+      await client.remove('projects/proj/locations/europe-west1/functions/retrain-churn');
+      assert.equal(await client.get('projects/proj/locations/europe-west1/functions/retrain-churn'), undefined);
+    } finally { await gcp.stop(); }
+  });
+
+  it('a missing bucket, a source without package.json and a disabled API each fail with the reason, and say what was left', async function () {
+    this.timeout(30_000);
+    const gcp = new GcpEmulator({ stepMs: 50, disabledApis: ['off-project'] });
+    const root = await gcp.start();
+    try {
+      const client = new FunctionsClient(new NodeTransport(), root, undefined, { pollMs: 50 });
+      const fnDir = path.join(dir, 'deploy2');
+      write(fnDir, retrainFiles('node', cfg));
+      const zip = zipFunctionSource(fnDir).zip;
+      await assert.rejects(client.deploy({ projectId: 'proj', region: 'r1', functionId: 'retrain-a', runtime: 'nodejs20', entryPoint: 'retrain', zip, bucket: 'nowhere' }), /Bucket nowhere could not be validated\. Please verify that the bucket exists/);
+      assert.equal((await client.get('projects/proj/locations/r1/functions/retrain-a'))?.state, 'FAILED', 'a failed create leaves a FAILED function, as Cloud Functions does');
+      gcp.addBucket('b', 'proj');
+      fs.rmSync(path.join(fnDir, 'package.json'));
+      await assert.rejects(client.deploy({ projectId: 'proj', region: 'r1', functionId: 'retrain-b', runtime: 'nodejs20', entryPoint: 'retrain', zip: zipFunctionSource(fnDir).zip, bucket: 'b' }), /Build failed: the nodejs20 source has no package\.json/);
+      await assert.rejects(client.deploy({ projectId: 'off-project', region: 'r1', functionId: 'retrain-c', runtime: 'nodejs20', entryPoint: 'retrain', zip, bucket: 'b' }), /Enable the API at https:\/\/console\.developers\.google\.com\/apis\/api\/cloudfunctions\.googleapis\.com/);
+    } finally { await gcp.stop(); }
   });
 });
