@@ -19,6 +19,7 @@ import { registerItemCommands } from './commands/itemCommands';
 import { registerHelpCommands } from './commands/helpCommands';
 import { registerPipelineCommands } from './commands/pipelineCommands';
 import { registerScheduleCommands } from './commands/scheduleCommands';
+import { registerRetrainCommands, RetrainFunctionsProvider } from './retrain/retrainCommands';
 import { PipelineCompiler } from './pipelines/compiler';
 import { SpecDiagnostics } from './pipelines/specDiagnostics';
 import { SubmitFlow } from './pipelines/submitFlow';
@@ -111,6 +112,10 @@ export function activate(context: vscode.ExtensionContext): KfpExtensionApi | Kf
   );
   registerPipelineCommands(services, { compiler, flow, specDiagnostics, workspacePipelines });
   registerScheduleCommands(services, flow);
+  // Retrain on new data: the Cloud Function, generated, tested locally, deployed; the deployed ones in their view.
+  const retrainView = new RetrainFunctionsProvider();
+  context.subscriptions.push(vscode.window.registerTreeDataProvider('kfp.retrainFunctions', retrainView));
+  registerRetrainCommands(services, retrainView);
 
   // The run view: graph, live state, step details and logs.
   const runDeps = { context, endpoints, poller };

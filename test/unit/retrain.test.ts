@@ -42,7 +42,7 @@ describe('the generated retrain function', function () {
     const form = new FormData();
     form.append('uploadfile', new Blob([fs.readFileSync(path.join(ROOT, 'test/fixtures/pipelines/hello_pipeline.yaml'))]), 'hello.yaml');
     const p = await (await fetch(`${url}/apis/v2beta1/pipelines/upload?name=hello`, { method: 'POST', body: form })).json() as { pipeline_id: string };
-    cfg = { kfpHost: url, auth: 'none', pipelineId: p.pipeline_id, parameterName: 'message', prefix: 'incoming/', suffix: '.csv', runNamePrefix: 'retrain' };
+    cfg = { kfpHost: url, auth: 'none', pipelineId: p.pipeline_id, parameterName: 'recipient', prefix: 'incoming/', suffix: '.csv', runNamePrefix: 'retrain' };
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kfp-retrain-'));
   });
   after(async () => { await emu.stop(); fs.rmSync(dir, { recursive: true, force: true }); });
@@ -65,7 +65,7 @@ describe('the generated retrain function', function () {
     assert.match(r.stdout, /# skipped 0/);
     const runs = emu.runs.filter((x) => x.displayName.startsWith('retrain test-'));
     assert.equal(runs.length, 1, 'one run for the event delivered twice');
-    assert.deepEqual(runs[0].parameters, { message: `gs://test-bucket/incoming/${/test-\d+\.csv/.exec(runs[0].displayName)![0]}` });
+    assert.deepEqual(runs[0].parameters, { recipient: `gs://test-bucket/incoming/${/test-\d+\.csv/.exec(runs[0].displayName)![0]}` });
     // The upload leaves out node_modules and the tests (its .gcloudignore), as gcloud would.
     const zipped = zipFunctionSource(node);
     assert.deepEqual(zipped.files.sort(), ['index.js', 'package.json', 'retrain.config.json', 'retrain.js']);
@@ -112,7 +112,7 @@ describe('the generated retrain function', function () {
       const mine = () => emu.runs.filter((x) => x.displayName.startsWith('deployed day-7.csv'));
       for (let i = 0; i < 100 && !mine().length; i++) await new Promise((r) => setTimeout(r, 100));
       assert.equal(mine().length, 1, JSON.stringify(gcp.functions.deliveries));
-      assert.deepEqual(mine()[0].parameters, { message: 'gs://churn-data/incoming/day-7.csv' });
+      assert.deepEqual(mine()[0].parameters, { recipient: 'gs://churn-data/incoming/day-7.csv' });
       const first = gcp.functions.deliveries.find((x) => x.object === 'incoming/day-7.csv')!;
       assert.equal(first.status, 204);
       const again = await gcp.functions.redeliver(first, 'churn-data');
