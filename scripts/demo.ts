@@ -31,6 +31,8 @@ async function main(): Promise<void> {
   // Emulated Cloud Build and Cloud Storage (a demo aid, like the KFP emulator).
   const gcp = new GcpEmulator({ stepMs: 1500 });
   const gcpUrl = await gcp.start();
+  // The bucket whose new files start retraining (Retrain on New Data).
+  gcp.addBucket('churn-data', 'demo-project');
   const workspace = path.join(ROOT, '.vscode-test/demo-workspace');
   if (!fs.existsSync(workspace)) {
     fs.cpSync(path.join(ROOT, 'test/fixtures/workspace'), workspace, { recursive: true });
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
       ...(registry ? { 'kfp.components.registry': `${registry}/churn` } : {}),
       'kfp.cloudBuild.project': 'demo-project',
       'kfp.cloudBuild.apiRoot': gcpUrl,
+      'kfp.functions.region': 'europe-west1',
     },
   });
   console.log(`KFP emulator (a demo aid, not a KFP server): ${emulatorUrl}`);
@@ -68,7 +71,8 @@ async function main(): Promise<void> {
   console.log(engines?.busybox ? 'components/validate builds offline (FROM scratch with busybox); preprocess and train start FROM python:3.11-slim, which the engine must be able to pull.'
     : `No static busybox here, so the demo has no offline step (${engines?.why.join('; ') ?? 'engines not started'}).`);
   console.log(registry ? `Push goes to the registry on loopback: ${registry} (kfp.components.registry ${registry}/churn).` : `No registry on loopback (${engines?.why.join('; ') ?? ''}): Push needs one.`);
-  console.log(`Cloud Build and Storage (emulated, project demo-project): ${gcpUrl}`);
+  console.log(`Cloud Build, Cloud Functions and Storage (emulated, project demo-project): ${gcpUrl}`);
+  console.log(`New data for a deployed retrain function: curl --data-binary @FILE "${gcpUrl}/upload/storage/v1/b/churn-data/o?uploadType=media&name=incoming/day-1.csv"`);
   console.log(`\nOpen VS Code in your browser:\n\n  ${workbenchUrl(server, workspace)}\n`);
   console.log('Then click the Kubeflow Pipelines icon in the activity bar. Ctrl-C stops the demo.');
   const stop = async () => { await server.stop(); await emulator.stop(); await gcp.stop(); await engines?.stop(); process.exit(0); };
