@@ -106,6 +106,7 @@ export function registerScheduleCommands(s: Services, flow: SubmitFlow): void {
     }
     if (latest) {
       const info = client.serverInfo ?? await client.connect().catch(() => undefined);
+      if (info?.apiVersion === 'v1beta1') throw new UserError('This KFP 1.x server cannot run "always the latest version": schedule a version (it is pinned); KFP 2.5 or later can.');
       if (!supportsLatestVersion(info?.version)) throw new UserError(`This KFP server (${info?.version}) cannot run "always the latest version": that needs KFP 2.5 or later. Schedule a version instead (it is pinned).`);
     }
     const vid = versionId ?? (await client.listPipelineVersions(pipelineId!, { pageSize: 1, sortBy: 'created_at desc' })).items[0]?.pipeline_version_id;

@@ -1171,10 +1171,32 @@ export class KfpEmulator {
       const { page, next, total } = this.list(items, q, this.recurringFields, true);
       return ok(m.prune({ jobs: page.map(m.v1JobJson), total_size: total, next_page_token: next }));
     }
-    if (method === 'GET' && (mt = p.match(/^\/jobs\/([^/]+)$/))) {
+    if (method === 'POST' && p === '/jobs') {
+      // CreateJob (job_server.go, api_converter.go toModelJob, v1 branch): a name; the PIPELINE_VERSION reference,
+      // else pipeline_spec.pipeline_id pinned to its latest version *now*; parameters as [{name, value}];
+      // mode ENABLED enables (UNKNOWN_MODE and DISABLED do not, toModelJobEnabled).
+      const b = (raw.length ? JSON.parse(raw.toString('utf8')) : {}) as { name?: string; description?: string; pipeline_spec?: { pipeline_id?: string; parameters?: Array<{ name: string; value: string }>; workflow_manifest?: string }; resource_references?: Array<{ key?: { type?: string; id?: string } }>; max_concurrency?: string; trigger?: unknown; mode?: string; no_catchup?: boolean; service_account?: string };
+      if (!b.name) throw bad('Invalid input error: Job name cannot be empty');
+      const ref = (t: string) => b.resource_references?.find((x) => x.key?.type === t)?.key?.id;
+      let versionId = ref('PIPELINE_VERSION');
+      let pipelineId = versionId ? this.versions.find((v) => v.id === versionId)?.pipelineId : b.pipeline_spec?.pipeline_id;
+      if (!versionId && pipelineId) versionId = this.latestVersionOf(pipelineId)?.id;
+      if (!versionId && !b.pipeline_spec?.workflow_manifest) throw bad('Invalid input error: Please specify a pipeline by providing a (workflow manifest or pipeline manifest) or (pipeline id or/and pipeline version)');
+      const params = Object.fromEntries((b.pipeline_spec?.parameters ?? []).map((x) => [x.name, x.value]));
+      const r = this.createRecurring({
+        display_name: b.name, description: b.description, experiment_id: ref('EXPERIMENT'), service_account: b.service_account,
+        ...(versionId ? { pipeline_version_reference: { pipeline_id: pipelineId, pipeline_version_id: versionId } } : { pipeline_spec: JSON.parse(b.pipeline_spec!.workflow_manifest!) as Record<string, unknown> }),
+        runtime_config: Object.keys(params).length ? { parameters: params } : undefined,
+        max_concurrency: b.max_concurrency, trigger: b.trigger, mode: b.mode === 'ENABLED' ? 'ENABLE' : 'DISABLE', no_catchup: b.no_catchup,
+      }, now);
+      return ok(m.v1JobJson(r));
+    }
+    if ((mt = p.match(/^\/jobs\/([^/]+)(\/enable|\/disable)?$/))) {
       const r = this.recurring.find((x) => x.id === mt![1]);
       if (!r) throw notFound(`Job ${mt[1]} not found`);
-      return ok(m.v1JobJson(r));
+      if (method === 'GET' && !mt[2]) return ok(m.v1JobJson(r));
+      if (method === 'POST' && mt[2]) { r.enabled = mt[2] === '/enable'; r.updatedAt = now; return ok({}); }
+      if (method === 'DELETE' && !mt[2]) { this.recurring = this.recurring.filter((x) => x !== r); return ok({}); }
     }
     throw notFound('Not Found');
   }

@@ -504,7 +504,22 @@ export class KfpClient {
   }
 
   async createRecurringRun(r: RecurringRun, signal?: AbortSignal): Promise<RecurringRun> {
-    this.requireV2('Creating a recurring run');
+    if (this.v1) {
+      // KFP 1.x: a v1beta1 Job (job.proto): the version as a PIPELINE_VERSION reference, parameters as [{name, value}].
+      const ref = r.pipeline_version_reference;
+      if (!ref?.pipeline_version_id && !r.pipeline_spec) throw new KfpError('KFP 1.x cannot run "always the latest version": schedule a version (KFP 2.5 or later can).', 'http', 400);
+      const params = (r.runtime_config?.parameters ?? {}) as Record<string, unknown>;
+      const job: v1.V1Job & { pipeline_spec?: { parameters?: Array<{ name: string; value: string }>; workflow_manifest?: string }; mode?: string; service_account?: string } = {
+        name: r.display_name, description: r.description, max_concurrency: r.max_concurrency, no_catchup: r.no_catchup, trigger: r.trigger,
+        enabled: r.mode === 'ENABLE', mode: r.mode === 'ENABLE' ? 'ENABLED' : 'DISABLED', service_account: r.service_account,
+        pipeline_spec: { parameters: Object.entries(params).map(([name, value]) => ({ name, value: typeof value === 'string' ? value : JSON.stringify(value) })), ...(r.pipeline_spec ? { workflow_manifest: JSON.stringify(r.pipeline_spec) } : {}) },
+        resource_references: [
+          ...(r.experiment_id ? [{ key: { type: 'EXPERIMENT', id: r.experiment_id }, relationship: 'OWNER' }] : []),
+          ...(ref?.pipeline_version_id ? [{ key: { type: 'PIPELINE_VERSION', id: ref.pipeline_version_id }, relationship: 'CREATOR' }] : []),
+        ],
+      };
+      return v1.fromV1Job(await this.call<v1.V1Job>('POST', 'apis/v1beta1/jobs', { body: job, signal, what: 'Create recurring run' }));
+    }
     return this.call<RecurringRun>('POST', 'apis/v2beta1/recurringruns', { body: r, signal, what: 'Create recurring run' });
   }
 

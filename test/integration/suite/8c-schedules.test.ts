@@ -115,4 +115,26 @@ describe('recurring runs: schedule a pipeline and watch the runs it starts', fun
       await old.stop();
     }
   });
+
+  it('on a KFP 1.x server, creates a v1beta1 job for a version, and refuses "always the latest version"', async () => {
+    const v1 = await emulator({ seed: 'none', apiVersion: 'v1beta1' });
+    try {
+      await addEndpoint('v1', v1.url);
+      const c = new KfpClient({ baseUrl: v1.url });
+      await c.connect();
+      const p = await c.uploadPipeline('v1.yaml', fs.readFileSync(path.resolve(__dirname, '../../../../test/fixtures/pipelines/v1_argo.yaml')), { name: 'legacy' });
+      const version = (await c.listPipelineVersions(p.pipeline_id!, { pageSize: 1 })).items[0].pipeline_version_id!;
+      const r = await run('kfp.recurringRun.create', { pipelineId: p.pipeline_id, versionId: version, cron: '0 0 3 * * *', name: 'legacy nightly', parameters: {} });
+      assert.equal(r.ok, true, r.error);
+      const job = v1.recurring.find((x) => x.displayName === 'legacy nightly')!;
+      assert.deepEqual([job.enabled, job.trigger.cron, job.versionRef?.versionId], [true, '0 0 3 * * *', version]);
+      const latest = await run('kfp.recurringRun.create', { pipelineId: p.pipeline_id, latest: true, cron: '0 0 3 * * *' });
+      assert.equal(latest.ok, false);
+      assert.match(latest.error!, /KFP 1\.x server cannot run "always the latest version"/);
+    } finally {
+      await run('kfp.endpoint.select', 'sched');
+      await run('kfp.endpoint.remove', 'v1', { skipConfirmation: true });
+      await v1.stop();
+    }
+  });
 });
