@@ -211,7 +211,14 @@ ${RUN_VIEW_BODY}
       this.pendingRun = undefined;
       try {
         const wf = workflowOf(run);
-        this.graphState = wf ? graphFromWorkflow(wf).state : await runState(await RunPanel.stateSources(this.deps.endpoints, this.memo), run, this.graph);
+        if (!wf && this.graphState?.v1OnV2) {
+          // A v1 pipeline on a KFP 2 server: its graph is its workflow's nodes, which grow as it runs.
+          const r = await runGraph(await RunPanel.stateSources(this.deps.endpoints, this.memo), run);
+          const grew = r.graph.byId.size !== this.graph.byId.size;
+          this.graph = r.graph;
+          this.graphState = r.state;
+          if (grew) { this.sent = {}; this.sendInit(); continue; }
+        } else this.graphState = wf ? graphFromWorkflow(wf).state : await runState(await RunPanel.stateSources(this.deps.endpoints, this.memo), run, this.graph);
       } catch (e) {
         log().error(`Run view ${this.key}: ${errorText(e)}`);
         this.post({ type: 'error', message: errorText(e) });

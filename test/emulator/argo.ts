@@ -71,7 +71,7 @@ type IrTask = {
 type IrComp = { dag?: { tasks?: Record<string, IrTask> }; executorLabel?: string };
 export type IrSpec = { pipelineInfo?: { name?: string }; root?: IrComp; components?: Record<string, IrComp>; deploymentSpec?: { executors?: Record<string, { container?: unknown; importer?: unknown }> } };
 
-type Role = 'root-driver' | 'root' | 'dag-driver' | 'dag' | 'container-driver' | 'executor-dag' | 'executor' | 'importer' | 'loop' | 'iter-driver' | 'iterations' | 'iteration-body';
+type Role = 'root-driver' | 'root' | 'dag-driver' | 'dag' | 'container-driver' | 'executor-dag' | 'executor' | 'importer' | 'loop' | 'iter-driver' | 'iterations' | 'iteration-body' | 'v1-step' | 'v1-dag';
 
 export interface ArgoTask {
   name: string;
@@ -243,7 +243,7 @@ export interface RunOptions {
 }
 
 // Drivers are short pods; a step's executor does the work.
-const DURATION: Partial<Record<Role, number>> = { 'root-driver': 0.25, 'dag-driver': 0.25, 'iter-driver': 0.25, 'container-driver': 0.25, executor: 4, importer: 2 };
+const DURATION: Partial<Record<Role, number>> = { 'root-driver': 0.25, 'dag-driver': 0.25, 'iter-driver': 0.25, 'container-driver': 0.25, executor: 4, importer: 2, 'v1-step': 4 };
 
 /** What the emulator did to each IR step, kept as it runs: the truth the tests compare the extension's reading with. */
 export interface StepRecord { phase: SimNode['phase']; podName?: string; cached?: boolean; attempts: number; podNames: string[]; start: number; end: number }
@@ -306,7 +306,7 @@ export class ArgoRun {
       const n = this.newNode(name, 'Pod', tmpl.name, boundary, t);
       const role = task?.meta.role ?? 'executor';
       n.end = t + (DURATION[role] ?? 1);
-      if ((role === 'executor' || role === 'importer') && this.oracle.fails(ctx.irPath, task?.meta.task, attempt)) {
+      if ((role === 'executor' || role === 'importer' || role === 'v1-step') && this.oracle.fails(ctx.irPath, task?.meta.task, attempt)) {
         n.phase = 'Failed';
         n.message = 'Error (exit code 1)';
       }
@@ -328,6 +328,11 @@ export class ArgoRun {
       r.start = node.start;
       r.end = node.end;
       if (role === 'importer' && node.type !== 'Skipped') this.recordPod(r, node);
+      this.steps.set(ctx.irPath, r);
+    } else if (role === 'v1-step') {
+      // A KFP v1 step is its pod (no drivers): recorded under its task path.
+      const r: StepRecord = { phase: node.phase, attempts: 0, podNames: [], start: node.start, end: node.end };
+      if (node.type !== 'Skipped') this.recordPod(r, node);
       this.steps.set(ctx.irPath, r);
     } else if (role === 'executor') {
       const r = this.steps.get(ctx.irPath);
@@ -453,6 +458,7 @@ export class ArgoRun {
       case 'dag': case 'executor-dag': case 'importer': case 'loop': return { irPath: `${ctx.irPath}/${m.key}` };
       case 'iterations': return { irPath: m.loopPathFromParent ? `${ctx.irPath}/${m.key}` : ctx.irPath };
       case 'container-driver': case 'dag-driver': return { irPath: `${ctx.irPath}/${m.key}` };
+      case 'v1-step': case 'v1-dag': return { irPath: `${ctx.irPath}/${m.key}` };
       default: return ctx;
     }
   }
@@ -564,8 +570,48 @@ export function simulate(spec: Record<string, unknown>, wfName: string, o: Workf
   return new ArgoRun(wfName, templates, { ...defaultOracle(name, o.loopIterations, failPath, o.shape !== '2.3'), ...o.oracle }, opts);
 }
 
+/**
+ * A KFP v1 pipeline (the Argo Workflow the v1 SDK compiles) run by the same Argo rules: its DAG templates'
+ * tasks with their `dependencies` (or `depends` of plain task names), container/script/resource templates
+ * as pods. v1 `when` conditions are not evaluated (every task runs): a rule of this emulator.
+ */
+export function v1Templates(workflow: Record<string, unknown>): Map<string, ArgoTemplate> {
+  type V1Tmpl = { name: string; dag?: { tasks?: Array<{ name: string; template: string; dependencies?: string[]; depends?: string }> }; steps?: unknown; container?: unknown; script?: unknown; resource?: unknown; retryStrategy?: { limit?: number | string } };
+  const spec = (workflow.spec ?? {}) as { entrypoint?: string; templates?: V1Tmpl[] };
+  const byName = new Map((spec.templates ?? []).map((t) => [t.name, t]));
+  const out = new Map<string, ArgoTemplate>();
+  for (const t of spec.templates ?? []) {
+    const retryLimit = t.retryStrategy?.limit !== undefined ? Number(t.retryStrategy.limit) : undefined;
+    if (t.dag) {
+      out.set(t.name, { name: t.name, kind: 'dag', retryLimit, tasks: (t.dag.tasks ?? []).map((x) => {
+        const deps = x.dependencies ?? (x.depends ? x.depends.split(/&&|\|\|/).map((d) => d.trim().replace(/\.(Succeeded|Failed|Errored|Skipped|Omitted|Daemoned|AnySucceeded|AllFailed)$/, '')).filter(Boolean) : []);
+        const target = byName.get(x.template);
+        return { name: x.name, template: x.template, ...(deps.length ? { depends: { tasks: deps } } : {}), meta: { role: target?.dag ? 'v1-dag' as const : 'v1-step' as const, key: x.name } };
+      }) });
+    } else out.set(t.name, { name: t.name, kind: 'pod', retryLimit });
+  }
+  const entry = out.get(spec.entrypoint ?? '');
+  if (!entry) throw new ArgoValidationError(`spec.entrypoint ${spec.entrypoint} names no template`);
+  out.set('entrypoint', entry);
+  return out;
+}
+
+/** Runs a v1 workflow; `failStep` (a task name) fails its pod. */
+export function simulateV1(workflow: Record<string, unknown>, wfName: string, o: { podNames: 'v1' | 'v2'; createdAt: Date; namespace: string; fail?: boolean }): ArgoRun {
+  const templates = v1Templates(workflow);
+  const opts: RunOptions = { shape: '2.5', podNames: o.podNames, createdAt: o.createdAt, namespace: o.namespace };
+  const never: Oracle = { cached: () => false, condition: () => true, iterations: () => 1, fails: () => false };
+  let failPath: string | undefined;
+  if (o.fail) {
+    const dry = new ArgoRun(wfName, templates, never, opts);
+    const pods = [...dry.nodes.values()].filter((n) => n.pod).sort((a, b) => a.start - b.start);
+    failPath = pods[Math.floor(pods.length / 2)]?.pod?.irPath;
+  }
+  return new ArgoRun(wfName, templates, { ...never, fails: (p) => p === failPath }, opts);
+}
+
 /** The Workflow object as the Kubernetes API (and KFP's stored manifest) holds it at `u`. Node status over `compressAbove` bytes is packed as Argo's packer.go does (gzip + base64). */
-export function workflowObject(run: ArgoRun, meta: { runId: string; namespace: string; createdAt: string; offload?: boolean; compressAbove?: number }, u: number, toIso: (u: number) => string, cancelAt?: number): Record<string, unknown> {
+export function workflowObject(run: ArgoRun, meta: { runId: string; namespace: string; createdAt: string; offload?: boolean; compressAbove?: number; v1Spec?: Record<string, unknown> }, u: number, toIso: (u: number) => string, cancelAt?: number): Record<string, unknown> {
   const nodes = run.statusAt(u, toIso, cancelAt);
   const wfNode = nodes[run.wf] as { phase?: string } | undefined;
   const status: Record<string, unknown> = { phase: wfNode?.phase ?? 'Pending', startedAt: meta.createdAt, finishedAt: wfNode && (wfNode as { finishedAt?: string }).finishedAt || null };
@@ -574,6 +620,15 @@ export function workflowObject(run: ArgoRun, meta: { runId: string; namespace: s
     const text = JSON.stringify(nodes);
     if (text.length > (meta.compressAbove ?? 1024 * 1024)) status.compressedNodes = gzipSync(Buffer.from(text)).toString('base64');
     else status.nodes = nodes;
+  }
+  if (meta.v1Spec) {
+    // A v1 pipeline's workflow keeps the spec the v1 SDK compiled (its templates and annotations).
+    const v1 = meta.v1Spec as { metadata?: { annotations?: Record<string, string>; labels?: Record<string, string> }; spec?: Record<string, unknown> };
+    return {
+      apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow',
+      metadata: { name: run.wf, namespace: meta.namespace, creationTimestamp: meta.createdAt, labels: { ...(v1.metadata?.labels ?? {}), 'pipeline/runid': meta.runId, 'workflows.argoproj.io/phase': status.phase as string }, annotations: { ...(v1.metadata?.annotations ?? {}), 'workflows.argoproj.io/pod-name-format': run.opts.podNames } },
+      spec: v1.spec ?? {}, status,
+    };
   }
   return {
     apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow',

@@ -13,7 +13,7 @@ import { Clock } from './clock';
 import { Spec, bodySchema, check, findOperation, loadSpecs, responseSchema, unknownQuery } from './openapi';
 import { loadSamplePipelines, specStruct } from './seed';
 import * as m from './model';
-import { ArgoRun, ArgoValidationError, compileToArgo, KfpShape, Oracle, simulate, workflowObject } from './argo';
+import { ArgoRun, ArgoValidationError, compileToArgo, KfpShape, Oracle, simulate, simulateV1, workflowObject } from './argo';
 import { buildMlmd, MlmdData, serveMlmd } from './mlmd';
 import { KubernetesOptions, KubernetesSecrets } from './kubernetes';
 import { replay, swfName } from './schedules';
@@ -87,7 +87,7 @@ export interface EmulatorOptions {
 }
 
 /** A v2 run's workflow at the emulator's now: the simulation, how far it has got (`u`, in its units), and the clock mapping. */
-interface WfView { name: string; run?: ArgoRun; invalid?: string; u: number; t0: number; msPerUnit: number; cancelAt?: number; toIso: (u: number) => string }
+interface WfView { name: string; run?: ArgoRun; invalid?: string; u: number; t0: number; msPerUnit: number; cancelAt?: number; toIso: (u: number) => string; v1Spec?: Record<string, unknown> }
 
 /** The Argo workflow name KFP gives a run: the pipeline name and a random suffix (generateName). */
 export function workflowName(pipelineName: string, runId: string): string {
@@ -496,6 +496,7 @@ export class KfpEmulator {
   workflowOf(r: m.RunRec, now: number): WfView | undefined {
     const spec = this.specOf(r);
     const inner = (spec?.pipeline_spec ?? spec) as Record<string, unknown> | undefined;
+    if (spec && spec.kind === 'Workflow' && (spec.spec as { templates?: unknown } | undefined)?.templates) return this.v1WorkflowOf(r, spec, now);
     if (!spec || !inner?.root) return undefined;
     const running = r.plan.find((p) => p.state === 'RUNNING');
     const refused = r.plan.find((p) => p.state === 'FAILED' && p.error?.startsWith('invalid spec:'));
@@ -538,6 +539,35 @@ export class KfpEmulator {
     };
   }
 
+  /**
+   * A KFP v1 pipeline (an Argo Workflow) run on this server, as the KFP 2 backend runs v1 templates: the
+   * workflow submitted as compiled, named from its generateName (argo simulateV1).
+   */
+  private v1WorkflowOf(r: m.RunRec, spec: Record<string, unknown>, now: number): WfView | undefined {
+    const running = r.plan.find((p) => p.state === 'RUNNING');
+    if (!running || now < running.at) return undefined;
+    const end = r.plan.find((p) => m.TERMINAL.has(p.state) && p.state !== 'CANCELED');
+    const t0 = running.at;
+    const t1 = end?.at ?? running.at + 3600_000;
+    const fail = end?.state === 'FAILED';
+    const meta = (spec.metadata ?? {}) as { generateName?: string; name?: string };
+    const name = `${meta.generateName ?? `${meta.name ?? 'pipeline'}-`}${r.id.replace(/[^a-z0-9]/g, '').slice(0, 5)}`;
+    const key = `v1:${t0}:${t1}:${fail}:${this.options.podNames ?? 'v2'}`;
+    let sim = this.simulations.get(r.id);
+    if (!sim || sim.key !== key) {
+      try { sim = { key, run: simulateV1(spec, name, { podNames: this.options.podNames ?? 'v2', createdAt: new Date(r.createdAt), namespace: r.namespace ?? 'kubeflow', fail }) }; } catch (e) {
+        if (!(e instanceof ArgoValidationError)) throw e;
+        sim = { key, invalid: e.message };
+      }
+      this.simulations.set(r.id, sim);
+    }
+    if (!sim.run) return { name, invalid: sim.invalid, u: 0, t0, msPerUnit: 1, toIso: () => new Date(t0).toISOString() };
+    const msPerUnit = (t1 - t0) / Math.max(1, sim.run.end);
+    const s = m.runStateAt(r, now);
+    const u = s.finishedAt !== undefined && s.state !== 'CANCELED' ? Math.max(sim.run.end, (now - t0) / msPerUnit) : (now - t0) / msPerUnit;
+    return { name, run: sim.run, u, t0, msPerUnit, v1Spec: spec, toIso: (x: number) => new Date(Math.floor((t0 + x * msPerUnit) / 1000) * 1000).toISOString().replace('.000Z', 'Z') };
+  }
+
   /** The Workflow object of a run as Kubernetes holds it (and as KFP stores it in workflow_manifest). */
   workflowJson(r: m.RunRec, view: WfView): Record<string, unknown> {
     if (!view.run) {
@@ -546,7 +576,7 @@ export class KfpEmulator {
     }
     return workflowObject(view.run, {
       runId: r.id, namespace: r.namespace ?? 'kubeflow', createdAt: new Date(r.createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      offload: this.options.offloadNodeStatus, compressAbove: this.options.compressNodesAbove,
+      offload: this.options.offloadNodeStatus, compressAbove: this.options.compressNodesAbove, v1Spec: view.v1Spec,
     }, view.u, view.toIso, view.cancelAt);
   }
 
@@ -601,7 +631,8 @@ export class KfpEmulator {
     for (const r of this.runs) {
       const spec = this.specOf(r);
       const inner = (spec?.pipeline_spec ?? spec) as { pipelineInfo?: { name?: string } } | undefined;
-      if (!inner || !pod.startsWith(workflowName(inner.pipelineInfo?.name ?? 'pipeline', r.id))) continue;
+      const v1 = spec?.kind === 'Workflow' ? (spec.metadata as { generateName?: string } | undefined)?.generateName : undefined;
+      if (!inner || !(v1 ? pod.startsWith(v1) : pod.startsWith(workflowName(inner.pipelineInfo?.name ?? 'pipeline', r.id)))) continue;
       const view = this.workflowOf(r, now);
       if (!view?.run) continue;
       const node = view.run.pod(pod);

@@ -11,8 +11,8 @@ import { stateFromWorkflow } from './argoState';
 import { buildGraph, isIrSpec, PipelineGraph } from './model';
 import { graphFromWorkflow, mergeTaskDetails, RunGraphState, TASK_DETAILS_LIMITS } from './runState';
 
-export async function specOfRun(client: KfpClient, run: Run): Promise<JsonObject | undefined> {
-  if (isIrSpec(run.pipeline_spec)) return run.pipeline_spec;
+export async function specOfRun(client: KfpClient, run: Run, anyKind = false): Promise<JsonObject | undefined> {
+  if (isIrSpec(run.pipeline_spec) || (anyKind && isArgoWorkflowSpec(run.pipeline_spec))) return run.pipeline_spec;
   const ref = run.pipeline_version_reference;
   if (ref?.pipeline_version_id) return (await client.getPipelineVersion(ref.pipeline_id ?? '', ref.pipeline_version_id)).pipeline_spec;
   return undefined;
@@ -37,12 +37,35 @@ export async function runGraph(src: StateSources | KfpClient, run: Run, graph?: 
   const sources: StateSources = 'getRun' in src ? { client: src } : src;
   const wf = workflowOf(run);
   if (wf) return graphFromWorkflow(wf);
+  const spec = graph ? undefined : await specOfRun(sources.client, run, true);
+  // A KFP v1 pipeline (an Argo Workflow) run on a KFP 2 server: drawn from its live workflow, as the KFP UI draws v1 runs.
+  if (spec && isArgoWorkflowSpec(spec)) return v1RunOnV2(sources, run, spec as ArgoWorkflow);
   if (!graph) {
-    const spec = await specOfRun(sources.client, run);
     if (!spec || !isIrSpec(spec)) throw new Error('The server sent no pipeline spec for this run, so there is no graph to draw.');
     graph = buildGraph(spec);
   }
   return { graph, state: await runState(sources, run, graph) };
+}
+
+/** An Argo Workflow (what the KFP v1 SDK compiles), as a KFP 2 server returns a v1 pipeline version's spec. */
+export function isArgoWorkflowSpec(spec: unknown): boolean {
+  const s = spec as { kind?: unknown; spec?: { templates?: unknown } } | undefined;
+  return Boolean(s && s.kind === 'Workflow' && Array.isArray(s.spec?.templates));
+}
+
+/** The v1 run's workflow from the API server (v1beta1 workflow_manifest), else Kubernetes; before it runs, said so. */
+async function v1RunOnV2(src: StateSources, run: Run, spec: ArgoWorkflow): Promise<{ graph: PipelineGraph; state: RunGraphState }> {
+  const id = run.run_id ?? '';
+  const tried: string[] = [];
+  let live: ArgoWorkflow | undefined;
+  try { live = await src.client.getRunWorkflow(id, src.signal); if (!live) tried.push('API server (v1beta1): no workflow yet'); } catch (e) { if (e instanceof TooLargeError) throw e; tried.push(`API server (v1beta1): ${(e as Error).message}`); }
+  if (!live && src.kubernetesWorkflow) {
+    try { live = await src.kubernetesWorkflow(id, src.signal); } catch (e) { tried.push(`Kubernetes API: ${(e as Error).message}`); }
+  }
+  const drawn = graphFromWorkflow(live ?? { ...spec, status: {} });
+  drawn.state.v1OnV2 = true;
+  if (!live) drawn.state.limits = `This is a KFP v1 pipeline (an Argo Workflow): its steps appear once its workflow runs. ${tried.join('; ')}`;
+  return drawn;
 }
 
 /** A v2 run's state from the first source that has its nodes. */

@@ -59,6 +59,8 @@ export interface RunGraphState {
   source?: StateSource;
   /** What the source could not tell (shown in the view). */
   limits?: string;
+  /** A KFP v1 pipeline run on a KFP 2 server (drawn from its workflow, said in the view). */
+  v1OnV2?: boolean;
 }
 
 export const TASK_DETAILS_LIMITS = 'Only the API server\'s task_details could be read. They carry no pod names, no loop iterations and no cache decisions, so step logs, iterations and cached steps are not shown. Reading the run\'s Argo Workflow (GET /apis/v1beta1/runs/{id}, or the Kubernetes API with a kubeconfig) gives them.';

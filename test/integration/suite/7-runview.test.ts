@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { KfpClient } from '../../../src/core/kfp/client';
 import { KfpEmulator } from '../../emulator/server';
 import { parsePipelineText } from '../../../src/core/pipeline/spec';
 import type { JsonObject } from '../../../src/core/kfp/types';
@@ -81,6 +82,25 @@ describe('the run view', () => {
     await a.poller.pollNow();
     const later = await panel.nextReport((x) => x.states.SUCCEEDED === 2);
     assert.ok(later.ms < 1000);
+  });
+
+  it('shows a KFP v1 pipeline run on this KFP 2 server from its workflow, with states, pods and a step\'s log', async () => {
+    const c = new KfpClient({ baseUrl: emu.url });
+    await c.connect();
+    const p = await c.uploadPipeline('legacy.yaml', fs.readFileSync(path.resolve(__dirname, '../../../../test/fixtures/pipelines/v1_argo.yaml')), { name: 'legacy-v1' });
+    const v = (await c.listPipelineVersions(p.pipeline_id!, { pageSize: 1 })).items[0];
+    const created = await c.createRun({ display_name: 'legacy v1 run', pipeline_version_reference: { pipeline_id: p.pipeline_id, pipeline_version_id: v.pipeline_version_id } });
+    emu.clock.advance(40_000);
+    const r = await run('kfp.run.open', created.run_id);
+    assert.equal(r.ok, true, r.error);
+    const panel = (await api()).runPanels.get(created.run_id!)!;
+    const rep = await panel.nextReport((x) => x.tableRows === 2 && x.states.SUCCEEDED === 2, 60_000);
+    assert.ok(rep.rows!.every((row) => /^legacy-scoring-/.test(row.pod ?? '')), JSON.stringify(rep.rows));
+    const fetchRow = rep.rows!.find((row) => /fetch/.test(row.pod ?? ''))!;
+    const log = await run('kfp.run.openLog', { runId: created.run_id, nodeId: fetchRow.id });
+    assert.equal(log.ok, true, log.error);
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === log.uri) ?? await vscode.workspace.openTextDocument(vscode.Uri.parse(String(log.uri)));
+    assert.match(doc.getText(), /\[fetch\] done/);
   });
 
   it('follows a running step\'s log through the Kubernetes API, surviving a dropped stream', async () => {

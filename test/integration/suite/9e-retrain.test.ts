@@ -26,7 +26,7 @@ describe('retrain on new data: the Cloud Function from the editor', function () 
     const c = new KfpClient({ baseUrl: emu.url });
     await c.connect();
     pipelineId = (await c.uploadPipeline('hello.yaml', fs.readFileSync(path.join(ROOT, 'test/fixtures/pipelines/hello_pipeline.yaml')), { name: 'churn-training' })).pipeline_id!;
-    gcp = new GcpEmulator({ stepMs: 150 });
+    gcp = new GcpEmulator({ stepMs: 150, disabledApis: ['off-project'] });
     await gcp.start();
     gcp.addBucket('churn-data', 'my-project');
     await cfg().update('functions.project', 'my-project', vscode.ConfigurationTarget.Global);
@@ -77,6 +77,9 @@ describe('retrain on new data: the Cloud Function from the editor', function () 
     const missing = await run('kfp.retrain.deploy', { folder: 'retrain-function', bucket: 'gs://no-such-bucket' });
     assert.equal(missing.ok, false);
     assert.match(missing.error!, /Bucket no-such-bucket could not be validated.*left in state FAILED/);
+    const off = await run('kfp.retrain.deploy', { folder: 'retrain-function', bucket: 'gs://churn-data', project: 'off-project' });
+    assert.equal(off.ok, false);
+    assert.match(off.error!, /Enable the API at https:\/\/console\.developers\.google\.com\/apis\/api\/cloudfunctions\.googleapis\.com\/overview\?project=off-project/);
     const d = await run('kfp.retrain.deploy', { folder: 'retrain-function', bucket: 'gs://churn-data', functionId: 'retrain-churn' });
     assert.equal(d.ok, true, d.error);
     assert.equal(d.state, 'ACTIVE');
