@@ -528,13 +528,18 @@ export class KfpEmulator {
       }
       this.simulations.set(r.id, sim);
     }
+    return this.viewAt(r, sim, name, t0, t1, now);
+  }
+
+  /** A simulated run seen at `now`: its run time stretched over the plan's RUNNING … end, cut at a terminate. */
+  private viewAt(r: m.RunRec, sim: { run?: ArgoRun; invalid?: string }, name: string, t0: number, t1: number, now: number, v1Spec?: Record<string, unknown>): WfView {
     if (!sim.run) return { name, invalid: sim.invalid, u: 0, t0, msPerUnit: 1, toIso: () => new Date(t0).toISOString() };
     const msPerUnit = (t1 - t0) / Math.max(1, sim.run.end);
     const s = m.runStateAt(r, now);
     const canceledAt = s.history.find((h) => h.state === 'CANCELING')?.at;
     const u = s.finishedAt !== undefined && s.state !== 'CANCELED' ? Math.max(sim.run.end, (now - t0) / msPerUnit) : (now - t0) / msPerUnit;
     return {
-      name, run: sim.run, u, t0, msPerUnit, cancelAt: canceledAt !== undefined ? (canceledAt - t0) / msPerUnit : undefined,
+      name, run: sim.run, u, t0, msPerUnit, cancelAt: canceledAt !== undefined ? (canceledAt - t0) / msPerUnit : undefined, v1Spec,
       toIso: (x: number) => new Date(Math.floor((t0 + x * msPerUnit) / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
     };
   }
@@ -561,11 +566,7 @@ export class KfpEmulator {
       }
       this.simulations.set(r.id, sim);
     }
-    if (!sim.run) return { name, invalid: sim.invalid, u: 0, t0, msPerUnit: 1, toIso: () => new Date(t0).toISOString() };
-    const msPerUnit = (t1 - t0) / Math.max(1, sim.run.end);
-    const s = m.runStateAt(r, now);
-    const u = s.finishedAt !== undefined && s.state !== 'CANCELED' ? Math.max(sim.run.end, (now - t0) / msPerUnit) : (now - t0) / msPerUnit;
-    return { name, run: sim.run, u, t0, msPerUnit, v1Spec: spec, toIso: (x: number) => new Date(Math.floor((t0 + x * msPerUnit) / 1000) * 1000).toISOString().replace('.000Z', 'Z') };
+    return this.viewAt(r, sim, name, t0, t1, now, spec);
   }
 
   /** The Workflow object of a run as Kubernetes holds it (and as KFP stores it in workflow_manifest). */
