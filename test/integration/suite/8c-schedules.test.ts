@@ -117,7 +117,8 @@ describe('recurring runs: schedule a pipeline and watch the runs it starts', fun
   });
 
   it('on a KFP 1.x server, creates a v1beta1 job for a version, and refuses "always the latest version"', async () => {
-    const v1 = await emulator({ seed: 'none', apiVersion: 'v1beta1' });
+    // A KFP 1.x server creates its Default experiment at start (resource_manager.go); the seeded emulator has it.
+    const v1 = await emulator({ apiVersion: 'v1beta1' });
     try {
       await addEndpoint('v1', v1.url);
       const c = new KfpClient({ baseUrl: v1.url });
