@@ -99,8 +99,12 @@ export function registerRetrainCommands(s: Services, view: RetrainFunctionsProvi
     }
     // How the deployed function reaches KFP: what the endpoint uses, where a function can do the same.
     const auth: RetrainConfig['auth'] = endpoint.auth === 'google' && endpoint.iapClientId ? 'iap' : !endpoint.auth || endpoint.auth === 'none' || endpoint.auth === 'userHeader' ? 'none' : 'bearer';
+    // The URL without user info: a credential in it must not land in the workspace (or the function's source).
+    const host = new URL(endpoint.url);
+    host.username = '';
+    host.password = '';
     const config: RetrainConfig = {
-      kfpHost: endpoint.url, auth, ...(auth === 'iap' ? { iapClientId: endpoint.iapClientId } : {}),
+      kfpHost: host.toString().replace(/\/$/, ''), auth, ...(auth === 'iap' ? { iapClientId: endpoint.iapClientId } : {}),
       ...(endpoint.auth === 'userHeader' && endpoint.userId ? { userHeader: endpoint.userHeaderName || 'kubeflow-userid', userId: endpoint.userId } : {}),
       ...(endpoint.namespace ? { namespace: endpoint.namespace } : {}),
       pipelineId, ...(versionId ? { pipelineVersionId: versionId } : {}), ...(a.experimentId ? { experimentId: a.experimentId } : {}),
@@ -150,7 +154,10 @@ export function registerRetrainCommands(s: Services, view: RetrainFunctionsProvi
     const endpoint = s.endpoints.active();
     if (!endpoint) throw new UserError('Add a KFP endpoint first: the local run starts its run there.');
     const port = await freePort();
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), RETRAIN_CONFIG: JSON.stringify({ kfpHost: endpoint.url }) };
+    const host = new URL(endpoint.url);
+    host.username = '';
+    host.password = '';
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), RETRAIN_CONFIG: JSON.stringify({ kfpHost: host.toString().replace(/\/$/, '') }) };
     let child: ChildProcess;
     if (language === 'node') {
       // The framework installed for the function (npm install in its folder, or above it), found as Node would.

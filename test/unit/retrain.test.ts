@@ -113,6 +113,8 @@ describe('the generated retrain function', function () {
       for (let i = 0; i < 100 && !mine().length; i++) await new Promise((r) => setTimeout(r, 100));
       assert.equal(mine().length, 1, JSON.stringify(gcp.functions.deliveries));
       assert.deepEqual(mine()[0].parameters, { recipient: 'gs://churn-data/incoming/day-7.csv' });
+      // The delivery is recorded when the function has answered (the run exists a moment before).
+      for (let i = 0; i < 100 && !gcp.functions.deliveries.some((x) => x.object === 'incoming/day-7.csv'); i++) await new Promise((r) => setTimeout(r, 50));
       const first = gcp.functions.deliveries.find((x) => x.object === 'incoming/day-7.csv')!;
       assert.equal(first.status, 204);
       const again = await gcp.functions.redeliver(first, 'churn-data');

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { KfpClient } from '../../../src/core/kfp/client';
 import { GcpEmulator } from '../../emulator/gcp';
 import { KfpEmulator } from '../../emulator/server';
-import { addEndpoint, clearEndpoints, emulator, run } from './helpers';
+import { addEndpoint, clearEndpoints, emulator, run, waitFor } from './helpers';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 
@@ -91,7 +91,8 @@ describe('retrain on new data: the Cloud Function from the editor', function () 
     const mine = () => emu.runs.filter((x) => x.displayName.includes('day-2.csv'));
     for (let i = 0; i < 100 && !mine().length; i++) await new Promise((r) => setTimeout(r, 100));
     assert.equal(mine().length, 1, JSON.stringify(gcp.functions.deliveries));
-    const first = gcp.functions.deliveries.find((x) => x.object === 'incoming/day-2.csv' && x.fn.endsWith('/retrain-churn'));
+    // The delivery is recorded when the function has answered (the run exists a moment before).
+    const first = await waitFor(() => gcp.functions.deliveries.find((x) => x.object === 'incoming/day-2.csv' && x.fn.endsWith('/retrain-churn')), 'the delivery to be answered');
     assert.ok(first, JSON.stringify(gcp.functions.deliveries));
     await gcp.functions.redeliver(first!, 'churn-data');
     assert.equal(mine().length, 1, 'one run for an event delivered twice');
