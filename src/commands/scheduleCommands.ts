@@ -47,6 +47,12 @@ const PRESETS: Array<{ label: string; schedule: ScheduleSpec; detail: string }> 
   { label: 'Every 6 hours from now', schedule: { intervalSecond: 21600 }, detail: 'an interval of 21600 s' },
 ];
 
+/** A recurring run argument: a tree node, {kind: "recurringRun", id}, or {id}. */
+function recurringIdOf(arg: unknown): string {
+  const plain = arg as { id?: unknown } | undefined;
+  return typeof plain?.id === 'string' && !('resource' in (arg as object)) ? plain.id : toRef(arg, ['recurringRun']).id;
+}
+
 export function registerScheduleCommands(s: Services, flow: SubmitFlow): void {
   const parse = (v?: string) => { if (!v) return undefined; const t = Date.parse(v); if (Number.isNaN(t)) throw new UserError(`"${v}" is not a time: use ISO 8601, e.g. 2026-12-01T02:00:00Z.`); return t; };
 
@@ -184,7 +190,7 @@ export function registerScheduleCommands(s: Services, flow: SubmitFlow): void {
 
   register(s, 'kfp.recurringRun.edit', async (arg?: unknown, changesArg?: unknown): Promise<CommandResult> => {
     const scripted = Boolean(changesArg && typeof changesArg === 'object') || Boolean(arg && typeof arg === 'object' && typeof (arg as { id?: unknown }).id === 'string' && !('kind' in (arg as object)));
-    const id = typeof (arg as { id?: unknown })?.id === 'string' && !('resource' in (arg as object)) ? (arg as { id: string }).id : toRef(arg, ['recurringRun']).id;
+    const id = recurringIdOf(arg);
     const changes = ((changesArg && typeof changesArg === 'object' ? changesArg : scripted ? arg : {}) ?? {}) as ScheduleArgs;
     const client = await s.endpoints.getClient();
     const old = await client.getRecurringRun(id);
@@ -219,7 +225,7 @@ export function registerScheduleCommands(s: Services, flow: SubmitFlow): void {
   });
 
   register(s, 'kfp.recurringRun.runs', async (arg?: unknown): Promise<CommandResult> => {
-    const id = typeof (arg as { id?: unknown })?.id === 'string' && !('resource' in (arg as object)) ? (arg as { id: string }).id : toRef(arg, ['recurringRun']).id;
+    const id = recurringIdOf(arg);
     const client = await s.endpoints.getClient();
     const rr = await client.getRecurringRun(id);
     const runs = await client.listRuns({ pageSize: 50, sortBy: 'created_at desc', filter: { predicates: [{ key: 'recurring_run_id', operation: 'EQUALS', string_value: id }] }, experimentId: rr.experiment_id });

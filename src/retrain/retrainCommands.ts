@@ -4,6 +4,7 @@
 // Functions v2 API, list and remove deployed ones (the "Retrain Functions" view).
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { AdcTokenSource } from '../core/auth/google';
@@ -85,9 +86,11 @@ export function registerRetrainCommands(s: Services, view: RetrainFunctionsProvi
     } else if (params.length && !params.some((p) => p.name === parameterName)) {
       throw new UserError(`The pipeline has no text parameter "${parameterName}" (it has: ${params.map((p) => p.name).join(', ') || 'none'}).`);
     }
-    const ask = async (title: string, value: string, prompt: string) => { const v = await vscode.window.showInputBox({ title, value, prompt, ignoreFocusOut: true }); if (v === undefined) throw new UserError('cancelled'); return v; };
+    const ask = (title: string, value: string, prompt: string) => vscode.window.showInputBox({ title, value, prompt, ignoreFocusOut: true });
     const prefix = a.prefix ?? (scripted ? '' : await ask('Only objects under this prefix', 'incoming/', 'e.g. incoming/ (empty: every object of the bucket)'));
+    if (prefix === undefined) return { ok: true, cancelled: true };
     const suffix = a.suffix ?? (scripted ? '' : await ask('Only objects ending with', '.csv', 'e.g. .csv (empty: any)'));
+    if (suffix === undefined) return { ok: true, cancelled: true };
     let language = a.language;
     if (!language) {
       if (scripted) language = 'node';
@@ -272,8 +275,7 @@ function summary(f: FunctionResource) {
   return { name: f.name, id: f.name?.split('/').pop(), state: f.state, runtime: f.buildConfig?.runtime, bucket: f.eventTrigger?.eventFilters?.find((x) => x.attribute === 'bucket')?.value, eventType: f.eventTrigger?.eventType, updateTime: f.updateTime, message: f.stateMessages?.map((m) => m.message).join(' ') };
 }
 
-async function freePort(): Promise<number> {
-  const net = await import('node:net');
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => { const srv = net.createServer(); srv.on('error', reject); srv.listen(0, '127.0.0.1', () => { const p = (srv.address() as { port: number }).port; srv.close(() => resolve(p)); }); });
 }
 

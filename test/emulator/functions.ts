@@ -29,7 +29,6 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readZip } from '../../src/core/retrain/zip';
@@ -102,7 +101,7 @@ export class CloudFunctionsEmulator {
     if (!id && method === 'GET') {
       const size = Number(u.searchParams.get('pageSize') || 100);
       const start = Number(u.searchParams.get('pageToken') || 0);
-      const all = [...this.functions.values()].filter((f) => f.name!.startsWith(`${parent}/`)).map((f) => this.current(f));
+      const all = [...this.functions.values()].filter((f) => f.name!.startsWith(`${parent}/`)).map((f) => f);
       return { status: 200, body: { functions: all.slice(start, start + size), ...(start + size < all.length ? { nextPageToken: String(start + size) } : {}) } };
     }
     if (!id && method === 'POST') {
@@ -113,7 +112,7 @@ export class CloudFunctionsEmulator {
     }
     const name = `${parent}/functions/${id}`;
     const existing = this.functions.get(name);
-    if (method === 'GET') return existing ? { status: 200, body: this.current(existing) } : err(404, 'NOT_FOUND', `Resource '${name}' was not found`);
+    if (method === 'GET') return existing ? { status: 200, body: existing } : err(404, 'NOT_FOUND', `Resource '${name}' was not found`);
     if (!existing) return err(404, 'NOT_FOUND', `Resource '${name}' was not found`);
     if (method === 'PATCH') {
       const fn = JSON.parse(body.toString('utf8') || '{}') as Fn;
@@ -180,8 +179,6 @@ export class CloudFunctionsEmulator {
     if (!prev || prev.updateTime !== fn.updateTime) { this.stopRunning(op.target); this.startRunning(op.target, fn); }
     return { name: op.name, metadata: { ...meta, endTime: new Date().toISOString() }, done: true, response: { '@type': 'type.googleapis.com/google.cloud.functions.v2.Function', ...fn } };
   }
-
-  private current(f: Fn): Fn { return f; }
 
   private stopRunning(name: string): void {
     const r = this.running.get(name);
@@ -269,6 +266,5 @@ function freePortSync(): number {
   const r = spawnSync(process.execPath, ['-e', 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'], { encoding: 'utf8' });
   const port = Number(r.stdout.trim());
   if (!port) throw new Error('no free port');
-  void net;
   return port;
 }

@@ -1013,9 +1013,11 @@ export class KfpEmulator {
     const ref = b.pipeline_version_reference as { pipeline_id?: string; pipeline_version_id?: string } | undefined;
     let src: ReturnType<KfpEmulator['resolveSource']> & { latestOf?: string };
     if (ref && ref.pipeline_id && !ref.pipeline_version_id && !b.pipeline_spec) {
-      // Always the latest version (job_server.go, KFP 2.5+): the pipeline must have one now.
-      if (!this.pipelines.some((p) => p.id === ref.pipeline_id)) throw notFound(`Failed to fetch pipeline: ResourceNotFoundError: Pipeline ${ref.pipeline_id} not found`);
-      if (!this.latestVersionOf(ref.pipeline_id)) throw notFound(`Failed to get the latest pipeline version: pipeline ${ref.pipeline_id} has no versions`);
+      // Always the latest version (job_server.go, KFP 2.5+): the pipeline must have one now (resource_manager.go
+      // fetchPipelineVersionFromPipelineSpec: GetLatestPipelineVersion, wrapped with this message).
+      if (!this.pipelines.some((p) => p.id === ref.pipeline_id) || !this.latestVersionOf(ref.pipeline_id)) {
+        throw notFound(`Failed to fetch a pipeline version and its manifest from pipeline ${ref.pipeline_id}: ResourceNotFoundError: PipelineVersion for pipeline ${ref.pipeline_id} not found`);
+      }
       src = { latestOf: ref.pipeline_id };
     } else src = this.resolveSource(b);
     type Sched = { cron?: string; interval_second?: string | number; start_time?: string; end_time?: string };
@@ -1204,7 +1206,7 @@ export class KfpEmulator {
       return ok(m.prune({ jobs: page.map(m.v1JobJson), total_size: total, next_page_token: next }));
     }
     if (method === 'POST' && p === '/jobs') {
-      // CreateJob (job_server.go, api_converter.go toModelJob, v1 branch): a name; the PIPELINE_VERSION reference,
+      // CreateJob (job_server.go, api_converter.go toModelJob, v1 branch; the no-pipeline message from api_util.go): a name; the PIPELINE_VERSION reference,
       // else pipeline_spec.pipeline_id pinned to its latest version *now*; parameters as [{name, value}];
       // mode ENABLED enables (UNKNOWN_MODE and DISABLED do not, toModelJobEnabled).
       const b = (raw.length ? JSON.parse(raw.toString('utf8')) : {}) as { name?: string; description?: string; pipeline_spec?: { pipeline_id?: string; parameters?: Array<{ name: string; value: string }>; workflow_manifest?: string }; resource_references?: Array<{ key?: { type?: string; id?: string } }>; max_concurrency?: string; trigger?: unknown; mode?: string; no_catchup?: boolean; service_account?: string };
