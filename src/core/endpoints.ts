@@ -5,13 +5,36 @@ import { promises as fs } from 'node:fs';
 import { AuthKind, AUTH_KINDS, AuthProvider } from './auth/types';
 import { BearerAuth, CookieAuth, NoAuth, ServiceAccountTokenAuth, UserHeaderAuth } from './auth/simple';
 import { KubeconfigAuth } from './auth/kubeconfig';
-import { GoogleAuthProvider, GOOGLE_HOST_PROBLEM, isGoogleAccessTokenHost } from './auth/google';
+import { adcHeaders, GoogleAuthProvider, GOOGLE_HOST_PROBLEM, isGoogleAccessTokenHost } from './auth/google';
 import { HttpTransport, NodeTransport } from './http/transport';
 import { KfpClient } from './kfp/client';
+import { googleRoots, VertexClient } from './vertex/client';
+import { labelProblem } from './vertex/runs';
+
+export type EndpointKind = 'kfp' | 'vertex';
 
 export interface EndpointConfig {
   name: string;
+  /** A KFP server (default) or Vertex AI Pipelines. */
+  kind?: EndpointKind;
+  /** KFP: the server's URL. Vertex: the API root it talks to (filled in). */
   url: string;
+  /** Vertex: the Google Cloud project ID. */
+  project?: string;
+  /** Vertex: the region (us-central1, europe-west4, …). */
+  region?: string;
+  /** Vertex: gs:// folder for run outputs (runtimeConfig.gcsOutputDirectory). */
+  pipelineRoot?: string;
+  /** Vertex: the service account runs act as. */
+  serviceAccount?: string;
+  /** Vertex: projects/NUMBER/global/networks/NAME for peered runs. */
+  network?: string;
+  /** Vertex: KFP template repository, https://REGION-kfp.pkg.dev/PROJECT/REPO. */
+  templateRepository?: string;
+  /** Vertex: labels put on every run. */
+  labels?: Record<string, string>;
+  /** Vertex: a root serving the Vertex AI, Cloud Logging and Artifact Registry APIs instead of Google's (private endpoint, emulator); it gets no credentials. */
+  apiRoot?: string;
   auth?: AuthKind;
   namespace?: string;
   cookieName?: string;
@@ -44,6 +67,13 @@ export function parseEndpoints(raw: unknown): { endpoints: EndpointConfig[]; pro
     const name = typeof e.name === 'string' ? e.name.trim() : '';
     if (!name) { problems.push({ endpoint: label, message: 'has no "name"' }); return; }
     if (seen.has(name)) { problems.push({ endpoint: name, message: 'is defined twice; the second one is ignored' }); return; }
+    if (e.kind === 'vertex') {
+      const v = parseVertex(name, e);
+      if (typeof v === 'string') problems.push({ endpoint: name, message: v });
+      else { seen.add(name); endpoints.push(v); }
+      return;
+    }
+    if (e.kind !== undefined && e.kind !== 'kfp') { problems.push({ endpoint: name, message: `has an unknown kind "${String(e.kind)}" (kfp or vertex)` }); return; }
     const problem = validateUrl(typeof e.url === 'string' ? e.url : '');
     if (problem) { problems.push({ endpoint: name, message: problem }); return; }
     const auth = (e.auth ?? 'none') as AuthKind;
@@ -64,6 +94,44 @@ export function parseEndpoints(raw: unknown): { endpoints: EndpointConfig[]; pro
   });
   return { endpoints, problems };
 }
+
+/** A Vertex AI endpoint from its settings, or what is wrong with them. */
+function parseVertex(name: string, e: Record<string, unknown>): EndpointConfig | string {
+  const str = (k: string) => (typeof e[k] === 'string' && (e[k] as string).trim() ? (e[k] as string).trim() : undefined);
+  const project = str('project');
+  const region = str('region');
+  if (!project) return 'is a Vertex AI endpoint without "project" (the Google Cloud project ID)';
+  if (!/^([a-z0-9.-]+:)?[a-z][-a-z0-9]{4,28}[a-z0-9]$/.test(project)) return `has the project "${project}", which is not a project ID (6 to 30 lowercase letters, digits or "-", starting with a letter): give the ID, not the name or number`;
+  if (!region) return 'is a Vertex AI endpoint without "region" (e.g. us-central1)';
+  if (!/^[a-z]+(-[a-z]+)*\d*$/.test(region)) return `has the region "${region}", which is not a region name (e.g. us-central1, europe-west4)`;
+  const pipelineRoot = str('pipelineRoot');
+  if (pipelineRoot && !/^gs:\/\/[a-z0-9][a-z0-9._-]{1,221}[a-z0-9](\/.*)?$/.test(pipelineRoot)) return `has the pipelineRoot "${pipelineRoot}", which is not a gs://BUCKET/PATH URI`;
+  const network = str('network');
+  if (network && !/^projects\/[^/]+\/global\/networks\/[^/]+$/.test(network)) return `has the network "${network}": give projects/PROJECT_NUMBER/global/networks/NAME`;
+  const apiRoot = str('apiRoot');
+  if (apiRoot) { const p = validateUrl(apiRoot); if (p) return `apiRoot ${p.replace(/^has no "url"$/, 'is empty')}`; }
+  const templateRepository = str('templateRepository');
+  if (templateRepository) {
+    let u: URL | undefined;
+    try { u = new URL(templateRepository); } catch { /* below */ }
+    if (!u || !/^https?:$/.test(u.protocol) || u.pathname.split('/').filter(Boolean).length < 2) return `has the templateRepository "${templateRepository}": give https://REGION-kfp.pkg.dev/PROJECT/REPOSITORY`;
+  }
+  let labels: Record<string, string> | undefined;
+  if (e.labels !== undefined) {
+    if (!e.labels || typeof e.labels !== 'object' || Array.isArray(e.labels) || Object.values(e.labels).some((x) => typeof x !== 'string')) return 'has "labels" that are not an object of strings';
+    labels = e.labels as Record<string, string>;
+    const p = labelProblem(labels);
+    if (p) return `has a ${p}`;
+  }
+  const serviceAccount = str('serviceAccount');
+  if (serviceAccount && !/^[^@\s]+@[^@\s]+$/.test(serviceAccount)) return `has the serviceAccount "${serviceAccount}", which is not an e-mail address`;
+  return {
+    name, kind: 'vertex', project, region, pipelineRoot, network, apiRoot, templateRepository, labels, serviceAccount,
+    url: apiRoot ?? googleRoots(region).aiplatform, uiUrl: 'https://console.cloud.google.com/vertex-ai/pipelines',
+  };
+}
+
+export function isVertex(e: EndpointConfig | undefined): boolean { return e?.kind === 'vertex'; }
 
 /** A message when `url` cannot be an endpoint URL, else undefined. */
 export function validateUrl(url: string): string | undefined {
@@ -105,6 +173,14 @@ export function authProviderFor(e: EndpointConfig, deps: ClientDeps = {}): AuthP
     case 'kubeconfig': return new KubeconfigAuth(e.kubeContext);
     case 'google': return new GoogleAuthProvider(e.iapClientId, undefined, undefined, e.url);
   }
+}
+
+/** The Vertex AI client of a vertex endpoint: Google's regional hosts with ADC headers (quota project included), or the apiRoot without credentials. */
+export function vertexClientFor(e: EndpointConfig, deps: ClientDeps & { headers?: (url: URL) => Promise<Record<string, string>> } = {}): VertexClient {
+  if (!isVertex(e) || !e.project || !e.region) throw new Error(`Endpoint "${e.name}" is not a Vertex AI endpoint.`);
+  const root = e.apiRoot?.replace(/\/+$/, '');
+  const roots = root ? { aiplatform: root, logging: root, artifactRegistry: root } : googleRoots(e.region);
+  return new VertexClient({ project: e.project, region: e.region }, deps.transport ?? new NodeTransport({ proxy: e.proxy }), roots, deps.headers ?? adcHeaders(), { timeoutMs: deps.timeoutMs, maxBytes: deps.maxResponseBytes });
 }
 
 export async function clientFor(e: EndpointConfig, deps: ClientDeps = {}): Promise<KfpClient> {

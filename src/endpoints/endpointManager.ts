@@ -2,15 +2,17 @@
 // client built for it, whether it answers, and the context keys the views use.
 import * as vscode from 'vscode';
 import { config } from '../config';
-import { clientFor, EndpointConfig, SECRET_AUTH_KINDS } from '../core/endpoints';
+import { clientFor, EndpointConfig, isVertex, SECRET_AUTH_KINDS, vertexClientFor } from '../core/endpoints';
 import { KfpClient } from '../core/kfp/client';
-import type { ServerInfo } from '../core/kfp/types';
+import { VertexClient } from '../core/vertex/client';
+import type { Run, ServerInfo } from '../core/kfp/types';
+import { runOfJob } from '../core/vertex/runs';
 import { errorText, log } from '../logging';
 
 export type ConnectionState = 'none' | 'idle' | 'connecting' | 'connected' | 'error';
 
 export class EndpointManager implements vscode.Disposable {
-  private client?: Promise<KfpClient>;
+  private client?: Promise<KfpClient | VertexClient>;
   private clientFor?: string;
   private state: ConnectionState = 'none';
   private lastError?: string;
@@ -36,8 +38,10 @@ export class EndpointManager implements vscode.Disposable {
 
   get connectionState(): ConnectionState { return this.state; }
   get error(): string | undefined { return this.lastError; }
-  get serverInfo(): ServerInfo | undefined { return this.connected?.serverInfo; }
-  private connected?: KfpClient;
+  get serverInfo(): ServerInfo | undefined { return this.connected instanceof KfpClient ? this.connected.serverInfo : undefined; }
+  private connected?: KfpClient | VertexClient;
+  /** Whether the active endpoint is Vertex AI Pipelines. */
+  get isVertex(): boolean { return isVertex(this.active()); }
   private warnedInsecure = new Set<string>();
 
   secretKey(name: string): string { return `kfp.endpoint.${name}.secret`; }
@@ -67,8 +71,33 @@ export class EndpointManager implements vscode.Disposable {
     });
   }
 
-  /** The connected client of the active endpoint; throws a readable error. */
+  /** A Vertex AI client for a vertex endpoint, without connecting it (Test Connection uses this). */
+  buildVertex(e: EndpointConfig): VertexClient {
+    return vertexClientFor(e, { timeoutMs: config.requestTimeoutMs(), maxResponseBytes: config.maxResponseBytes() });
+  }
+
+  /** The connected KFP client of the active endpoint; throws a readable error (also when the endpoint is Vertex AI). */
   async getClient(): Promise<KfpClient> {
+    const c = await this.getBackend();
+    if (c instanceof VertexClient) throw new Error(`The endpoint "${this.active()?.name}" is a Vertex AI Pipelines endpoint; this needs a Kubeflow Pipelines endpoint. Pick one with "Kubeflow Pipelines: Select Endpoint".`);
+    return c;
+  }
+
+  /** The connected Vertex AI client of the active endpoint; throws a readable error when it is a KFP endpoint. */
+  async getVertex(): Promise<VertexClient> {
+    const c = await this.getBackend();
+    if (!(c instanceof VertexClient)) throw new Error(`The endpoint "${this.active()?.name}" is a Kubeflow Pipelines endpoint; this needs a Vertex AI Pipelines endpoint ("kind": "vertex").`);
+    return c;
+  }
+
+  /** A run of the active endpoint: a KFP run, or a Vertex AI pipeline job as a run (with the job attached). */
+  async getRun(id: string, signal?: AbortSignal): Promise<Run> {
+    const c = await this.getBackend();
+    return c instanceof VertexClient ? runOfJob(await c.getPipelineJob(id, signal)) : c.getRun(id, signal);
+  }
+
+  /** The connected client of the active endpoint, KFP or Vertex AI; throws a readable error. */
+  async getBackend(): Promise<KfpClient | VertexClient> {
     const e = this.active();
     if (!e) {
       this.setState('none');
@@ -82,7 +111,13 @@ export class EndpointManager implements vscode.Disposable {
         void vscode.window.showWarningMessage(`TLS certificate verification is turned off for the endpoint "${e.name}" (insecureSkipTlsVerify): anyone on the network path can read its credentials. Add the cluster's CA with "caFile" instead.`);
       }
       this.setState('connecting');
-      const attempt = (async () => {
+      const attempt = (async (): Promise<KfpClient | VertexClient> => {
+        if (isVertex(e)) {
+          const v = this.buildVertex(e);
+          await v.check();
+          log().info(`Connected to ${e.name}: Vertex AI Pipelines, project ${e.project}, region ${e.region}${e.apiRoot ? ` (API root ${redact(e.apiRoot)}, no credentials sent)` : ''}`);
+          return v;
+        }
         const c = await this.build(e);
         const info = await c.connect();
         log().info(`Connected to ${e.name} (${redact(e.url)}): ${info.apiVersion}${info.version ? `, KFP ${info.version}` : ''}${info.multiUser ? ', multi-user' : ''}${info.viaUiServer ? ', through the UI server' : ''}`);

@@ -62,6 +62,29 @@ export class AdcTokenSource implements GoogleTokenSource {
   }
 }
 
+/**
+ * Request headers from application default credentials for a Google API URL: the bearer token and, for user
+ * credentials with a quota project, x-goog-user-project (google-auth-library's getRequestHeaders). Wrapped in an
+ * AuthError that says how to sign in.
+ */
+export function adcHeaders(): (url: URL) => Promise<Record<string, string>> {
+  let auth: Promise<import('google-auth-library').GoogleAuth> | undefined;
+  return async (url) => {
+    try {
+      auth ??= loadGoogleAuth().then((g) => new g.GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] }));
+      const client = await (await auth).getClient();
+      const h = await client.getRequestHeaders(url.toString());
+      const out: Record<string, string> = {};
+      h.forEach((v, k) => { out[k] = v; });
+      return out;
+    } catch (e) {
+      auth = undefined;
+      throw new AuthError(`Could not get Google credentials: ${(e as Error).message}`,
+        'Run "gcloud auth application-default login" (or set GOOGLE_APPLICATION_CREDENTIALS to a service-account key), then retry.');
+    }
+  };
+}
+
 export class GoogleAuthProvider implements AuthProvider {
   readonly kind = 'google' as const;
   private cached?: GoogleToken;

@@ -289,11 +289,12 @@ export class CloudBuildClient {
   }
 }
 
-/** A Google API error in words, with the fix: the API to enable (activation URL), the permission, the project. */
-export function gcpError(res: HttpResponse, what: string): GcpError {
+/** The parts of a google.rpc.Status error answer: message, ErrorInfo reason, activation URL, the IAM permission denied. */
+export function gcpErrorParts(res: HttpResponse): { message: string; reason?: string; activationUrl?: string; permission?: string } {
   let message = res.body.toString('utf8').slice(0, 500);
   let reason: string | undefined;
   let activationUrl: string | undefined;
+  let permission: string | undefined;
   try {
     const e = (JSON.parse(res.body.toString('utf8')) as { error?: { message?: string; status?: string; details?: Array<Record<string, unknown>> } }).error;
     if (e?.message) message = e.message;
@@ -302,6 +303,7 @@ export function gcpError(res: HttpResponse, what: string): GcpError {
         reason = String(d.reason ?? '') || undefined;
         const meta = d.metadata as Record<string, string> | undefined;
         activationUrl = meta?.activationUrl ?? activationUrl;
+        permission = meta?.permission ?? permission;
       }
       if (String(d['@type']).endsWith('google.rpc.Help')) {
         const link = (d.links as Array<{ url?: string }> | undefined)?.find((l) => l.url)?.url;
@@ -310,6 +312,13 @@ export function gcpError(res: HttpResponse, what: string): GcpError {
     }
     reason ??= e?.status;
   } catch { /* not JSON */ }
+  permission ??= /Permission '([\w.]+)' denied/.exec(message)?.[1];
+  return { message, reason, activationUrl, permission };
+}
+
+/** A Google API error in words, with the fix: the API to enable (activation URL), the permission, the project. */
+export function gcpError(res: HttpResponse, what: string): GcpError {
+  const { message, reason, activationUrl } = gcpErrorParts(res);
   let fix = '';
   if (reason === 'SERVICE_DISABLED' || /has not been used in project|is disabled/.test(message)) fix = ` Enable the API${activationUrl ? ` at ${activationUrl}` : ''}, wait a minute, and try again.`;
   else if (res.status === 401) fix = ' Sign in again: gcloud auth application-default login.';

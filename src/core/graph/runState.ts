@@ -14,7 +14,7 @@ import type { PipelineTaskDetail, Run, RuntimeState } from '../kfp/types';
 import { ArgoNode, ArgoWorkflow, argoPodName, argoTime, mainLogsKey, PHASE_STATE, podNameFormat, workflowNodeStatus } from '../argo/workflow';
 import { GraphNode, PipelineGraph } from './model';
 
-export interface Attempt { podName?: string; state: RuntimeState; startTime?: string; endTime?: string; error?: string; archiveKey?: string }
+export interface Attempt { podName?: string; /** Vertex: the CustomJob of this attempt. */ job?: string; state: RuntimeState; startTime?: string; endTime?: string; error?: string; archiveKey?: string }
 
 export interface NodeState {
   state: RuntimeState;
@@ -22,6 +22,8 @@ export interface NodeState {
   endTime?: string;
   /** The executor pod (container main) of the last attempt, when there is one. */
   podName?: string;
+  /** Vertex AI: the task's CustomJob (projects/…/customJobs/ID), whose log is in Cloud Logging. */
+  job?: string;
   /** Argo node id of the executor pod (or of the task's node). */
   nodeId?: string;
   cached?: boolean;
@@ -40,13 +42,14 @@ export interface NodeState {
 
 export interface IterationState { index: number; state: RuntimeState }
 
-export type StateSource = 'workflow-v1beta1' | 'workflow-kubernetes' | 'workflow-v1-run' | 'task-details' | 'none';
+export type StateSource = 'workflow-v1beta1' | 'workflow-kubernetes' | 'workflow-v1-run' | 'task-details' | 'vertex' | 'none';
 
 export const SOURCE_LABEL: Record<StateSource, string> = {
   'workflow-v1beta1': 'the run\'s Argo Workflow, from the API server (v1beta1 run details)',
   'workflow-kubernetes': 'the run\'s Argo Workflow, through the Kubernetes API',
   'workflow-v1-run': 'the run\'s Argo Workflow (KFP v1 pipeline)',
   'task-details': 'the API server\'s task_details only',
+  vertex: 'the Vertex AI pipeline job\'s task details',
   none: 'nothing yet',
 };
 
