@@ -23,6 +23,8 @@ import { registerRetrainCommands, RetrainFunctionsProvider } from './retrain/ret
 import { PipelineCompiler } from './pipelines/compiler';
 import { SpecDiagnostics } from './pipelines/specDiagnostics';
 import { SubmitFlow } from './pipelines/submitFlow';
+import { VertexSubmit } from './pipelines/vertexSubmit';
+import { registerVertexCommands } from './commands/vertexCommands';
 import { PipelineCodeLensProvider, PipelineSymbolProvider, trackActiveEditor } from './pipelines/pipelineLenses';
 import { WorkspacePipelinesProvider } from './pipelines/workspacePipelines';
 import { registerRunCommands } from './commands/runCommands';
@@ -110,8 +112,10 @@ export function activate(context: vscode.ExtensionContext): KfpExtensionApi | Kf
     vscode.languages.registerCodeLensProvider({ language: 'python', scheme: 'file' }, codeLenses),
     vscode.languages.registerDocumentSymbolProvider({ language: 'python', scheme: 'file' }, new PipelineSymbolProvider(), { label: 'Kubeflow Pipelines' }),
   );
-  registerPipelineCommands(services, { compiler, flow, specDiagnostics, workspacePipelines });
+  const vertexSubmit = new VertexSubmit(endpoints, flow);
+  registerPipelineCommands(services, { compiler, flow, specDiagnostics, workspacePipelines, vertex: vertexSubmit });
   registerScheduleCommands(services, flow);
+  registerVertexCommands(services, flow, vertexSubmit);
   // Retrain on new data: the Cloud Function, generated, tested locally, deployed; the deployed ones in their view.
   const retrainView = new RetrainFunctionsProvider();
   context.subscriptions.push(vscode.window.registerTreeDataProvider('kfp.retrainFunctions', retrainView));

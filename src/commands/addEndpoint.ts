@@ -40,7 +40,8 @@ export function registerAddEndpoint(s: Services): void {
       if (!pick) return cancelled();
       target = pick === 'Workspace Settings' ? 'workspace' : 'user';
     }
-    await config.putEndpoint(endpoint.config, target);
+    // A Vertex AI endpoint is saved as the user gave it: its API URL follows from the region.
+    await config.putEndpoint(endpoint.config.kind === 'vertex' ? { ...endpoint.config, url: undefined as unknown as string, uiUrl: undefined } : endpoint.config, target);
     if (secret) await s.endpoints.setSecret(endpoint.config.name, secret);
     if (scripted?.activate !== false) await config.setActiveEndpoint(endpoint.config.name);
     s.endpoints.reset();
@@ -51,6 +52,9 @@ export function registerAddEndpoint(s: Services): void {
     }
     const shown = target === 'workspace' || !hidden;
     if (!shown && !scripted) void vscode.window.showWarningMessage(`"${endpoint.config.name}" is saved in your user settings; this workspace's kfp.endpoints hides it while this folder is open.`);
+    if (endpoint.config.kind === 'vertex') {
+      return { ok: true, name: endpoint.config.name, kind: 'vertex', project: endpoint.config.project, region: endpoint.config.region, active: scripted?.activate !== false, savedIn: target, hiddenByWorkspace: !shown };
+    }
     return { ok: true, name: endpoint.config.name, url: endpoint.config.url, auth: endpoint.config.auth ?? 'none', active: scripted?.activate !== false, secretStored: Boolean(secret), savedIn: target, hiddenByWorkspace: !shown };
   });
 }
@@ -64,7 +68,48 @@ function fromArgs(a: Partial<EndpointConfig> & { secret?: string; activate?: boo
   return { config: endpoints[0], secret };
 }
 
+/** Regions where Vertex AI Pipelines runs (docs.cloud.google.com/vertex-ai/docs/general/locations); any other can be typed. */
+const VERTEX_REGIONS = ['us-central1', 'us-east1', 'us-east4', 'us-west1', 'europe-west1', 'europe-west2', 'europe-west4', 'asia-east1', 'asia-northeast1', 'asia-southeast1', 'australia-southeast1', 'northamerica-northeast1'];
+
+async function askVertex(): Promise<{ config: EndpointConfig } | undefined> {
+  const env = process.env.GOOGLE_CLOUD_PROJECT ?? process.env.CLOUDSDK_CORE_PROJECT ?? process.env.GCLOUD_PROJECT ?? '';
+  const probe = (fields: Record<string, unknown>) => parseEndpoints([{ name: 'x', kind: 'vertex', project: 'probe-project', region: 'us-central1', ...fields }]).problems[0]?.message;
+  const project = await vscode.window.showInputBox({
+    title: 'Add Vertex AI Pipelines endpoint (1/4)', prompt: 'Google Cloud project ID', value: env, ignoreFocusOut: true,
+    validateInput: (v) => (v.trim() ? probe({ project: v.trim() }) ?? null : 'Give the project ID'),
+  });
+  if (!project) return undefined;
+  const pick = await vscode.window.showQuickPick([...VERTEX_REGIONS.map((r) => ({ label: r })), { label: '$(edit) Another region…' }], { title: 'Add Vertex AI Pipelines endpoint (2/4): region', ignoreFocusOut: true });
+  if (!pick) return undefined;
+  let region = pick.label;
+  if (region.startsWith('$(')) {
+    const typed = await vscode.window.showInputBox({ title: 'Region', prompt: 'A Vertex AI region, e.g. me-west1', ignoreFocusOut: true, validateInput: (v) => probe({ region: v.trim() }) ?? null });
+    if (!typed) return undefined;
+    region = typed.trim();
+  }
+  const root = await vscode.window.showInputBox({
+    title: 'Add Vertex AI Pipelines endpoint (3/4): pipeline root', prompt: 'gs://BUCKET/PATH where runs write their outputs (a bucket in the same region); leave empty to use each pipeline\'s own pipeline_root',
+    placeHolder: `gs://${project.trim()}-pipelines/root`, ignoreFocusOut: true, validateInput: (v) => (v.trim() ? probe({ pipelineRoot: v.trim() }) ?? null : null),
+  });
+  if (root === undefined) return undefined;
+  const taken = new Set(config.endpoints().endpoints.map((e) => e.name));
+  const name = await vscode.window.showInputBox({
+    title: 'Add Vertex AI Pipelines endpoint (4/4)', prompt: 'A short name for this endpoint', value: `vertex-${region}`, ignoreFocusOut: true,
+    validateInput: (v) => (!v.trim() ? 'Give a name' : taken.has(v.trim()) ? 'This name exists; it will be replaced' : null),
+  });
+  if (!name) return undefined;
+  const { endpoints, problems } = parseEndpoints([{ name: name.trim(), kind: 'vertex', project: project.trim(), region, pipelineRoot: root.trim() || undefined }]);
+  if (problems.length) throw new UserError(`Endpoint ${problems[0].endpoint} ${problems[0].message}.`);
+  return { config: endpoints[0] };
+}
+
 async function ask(): Promise<{ config: EndpointConfig; secret?: string } | undefined> {
+  const kind = await vscode.window.showQuickPick([
+    { label: '$(server) Kubeflow Pipelines server', detail: 'Port-forward, in-cluster, a Kubeflow platform, or KFP on Google Cloud behind IAP', endpointKind: 'kfp' as const },
+    { label: '$(cloud) Vertex AI Pipelines', detail: 'Google Cloud\'s managed pipelines: a project and a region, with your application default credentials', endpointKind: 'vertex' as const },
+  ], { title: 'Add endpoint: which kind?', ignoreFocusOut: true });
+  if (!kind) return undefined;
+  if (kind.endpointKind === 'vertex') return askVertex();
   const url = await vscode.window.showInputBox({
     title: 'Add Kubeflow Pipelines endpoint (1/3)',
     prompt: 'URL of the KFP UI or API. Port-forward: http://localhost:8080 · Kubeflow platform: https://kubeflow.example.com/pipeline',

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { cancelled, KIND_LABEL, register, scriptOptions, Services, toRef, UserError } from './common';
 import type { ResourceRef } from '../tree/node';
+import { consoleRunUrl } from '../core/vertex/runs';
 
 export function uiRoute(ref: ResourceRef): string {
   switch (ref.kind) {
@@ -25,6 +26,12 @@ export function registerItemCommands(s: Services): void {
     const ref = toRef(args[0]);
     const endpoint = s.endpoints.active();
     if (!endpoint) throw new UserError('No endpoint is configured.');
+    if (endpoint.kind === 'vertex') {
+      if (ref.kind !== 'run') throw new UserError('On Vertex AI only runs and schedules open in the console.');
+      const url = consoleRunUrl(endpoint.project!, endpoint.region!, ref.id);
+      if (scriptOptions(args).open !== false) await vscode.env.openExternal(vscode.Uri.parse(url));
+      return { ok: true, url, externalUrl: url };
+    }
     const client = await s.endpoints.getClient();
     const url = client.uiUrl(uiRoute(ref), endpoint.uiUrl);
     // In a browser IDE a localhost URL is only reachable through the IDE's forwarding.
@@ -46,6 +53,17 @@ export function registerItemCommands(s: Services): void {
   register(s, 'kfp.item.delete', async (...args: unknown[]) => {
     const ref = toRef(args[0]);
     const skip = scriptOptions(args).skipConfirmation;
+    if (s.endpoints.isVertex) {
+      if (ref.kind !== 'run') throw new UserError('On Vertex AI, delete runs here and schedules with "Delete Schedule".');
+      if (!skip) {
+        const ok = await vscode.window.showWarningMessage(`Delete the Vertex AI run "${ref.name ?? ref.id}"? This cannot be undone; its outputs in Cloud Storage stay.`, { modal: true }, 'Delete');
+        if (ok !== 'Delete') return cancelled();
+      }
+      await (await s.endpoints.getVertex()).deletePipelineJob(ref.id);
+      s.explorer.poller.unwatch(ref.id);
+      s.explorer.refresh();
+      return { ok: true, deleted: { kind: 'run', id: ref.id }, backend: 'vertex' };
+    }
     const client = await s.endpoints.getClient();
     const label = `${KIND_LABEL[ref.kind]} "${ref.name ?? ref.id}"`;
     let cascade = false;

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PipelineCompiler } from '../pipelines/compiler';
 import type { SpecDiagnostics } from '../pipelines/specDiagnostics';
+import type { VertexSubmit } from '../pipelines/vertexSubmit';
 import { SubmitFlow, UserCancelled } from '../pipelines/submitFlow';
 import { WorkspacePipelinesProvider } from '../pipelines/workspacePipelines';
 import { parsePipelineText } from '../core/pipeline/spec';
@@ -13,7 +14,7 @@ import { cancelled, CommandResult, register, Services, toRef } from './common';
 import type { JsonValue } from '../core/kfp/types';
 import { promises as fs } from 'node:fs';
 
-export interface PipelineServices { compiler: PipelineCompiler; flow: SubmitFlow; specDiagnostics: SpecDiagnostics; workspacePipelines: WorkspacePipelinesProvider }
+export interface PipelineServices { compiler: PipelineCompiler; flow: SubmitFlow; specDiagnostics: SpecDiagnostics; workspacePipelines: WorkspacePipelinesProvider; vertex: VertexSubmit }
 
 /** Invoked by a person (palette, lens, menu), not by a script passing an object. */
 const fromUi = (arg: unknown): boolean => !(arg && typeof arg === 'object' && !(arg instanceof vscode.Uri)) || (arg as { interactive?: boolean }).interactive === true || WorkspacePipelinesProvider.args(arg) !== undefined;
@@ -46,14 +47,16 @@ export function registerPipelineCommands(s: Services, p: PipelineServices): void
   }));
 
   register(s, 'kfp.pipeline.run', async (arg?: unknown) => guarded(async () => {
-    const r = await p.flow.run(normalise(arg));
+    // The same command on either backend: a KFP run, or a Vertex AI pipeline job.
+    const vertex = s.endpoints.isVertex;
+    const r = vertex ? await p.vertex.run(normalise(arg)) : await p.flow.run(normalise(arg));
     if (r.ok) {
       s.explorer.refresh();
       void vscode.commands.executeCommand('setContext', 'kfp.walkthrough.hasRun', true);
       const run = r.run as { run_id: string; display_name: string };
       const args = (arg && typeof arg === 'object' && !(arg instanceof vscode.Uri) ? arg : {}) as { openRun?: boolean };
       if (args.openRun !== false) await vscode.commands.executeCommand('kfp.run.open', run.run_id);
-      void vscode.window.showInformationMessage(`Started run "${run.display_name}".`, 'Open in KFP Web UI').then((o) => {
+      void vscode.window.showInformationMessage(`Started run "${run.display_name}"${vertex ? ' on Vertex AI' : ''}.`, vertex ? 'Open in Console' : 'Open in KFP Web UI').then((o) => {
         if (o) void vscode.commands.executeCommand('kfp.item.openInBrowser', { kind: 'run', id: run.run_id });
       });
     } else if (!r.cancelled && r.error && !r.reported) {
@@ -90,6 +93,8 @@ export function registerPipelineCommands(s: Services, p: PipelineServices): void
   });
 
   register(s, 'kfp.pipeline.upload', async (arg?: unknown) => guarded(async () => {
+    // On Vertex AI a pipeline is uploaded as a template version of the endpoint's repository.
+    if (s.endpoints.isVertex) return vscode.commands.executeCommand<CommandResult>('kfp.vertex.template.upload', normalise(arg));
     const r = await p.flow.upload(normalise(arg));
     if (r.ok) {
       s.explorer.refresh();

@@ -12,7 +12,40 @@ import { runGraph } from '../core/graph/forRun';
 import { storagePath } from '../core/mlmd/client';
 import { SubmitFlow } from '../pipelines/submitFlow';
 import type { PipelineCompiler } from '../pipelines/compiler';
-import { cancelled, register, scriptOptions, Services, toRef, UserError } from './common';
+import { cancelled, CommandResult, register, scriptOptions, Services, toRef, UserError } from './common';
+import { isVertexRun, pipelineJobBody, jobIdFor } from '../core/vertex/runs';
+import { vertexRunGraph, vertexStepOutputs } from '../runView/vertexRun';
+
+/** Clone a Vertex AI run: the same spec, runtime config, service account, network and labels, new parameters if given (the SDK's clone names the job "cloned-…"). */
+async function cloneVertex(s: Services, deps: RunPanelDeps, id: string, given: Record<string, JsonValue> | undefined, runName: string | undefined, interactive: boolean): Promise<CommandResult> {
+  const v = await s.endpoints.getVertex();
+  const src = await v.getPipelineJob(id);
+  if (!src.pipelineSpec) throw new UserError('Vertex AI sent no spec for this run, so it cannot be cloned.');
+  const parameters: Record<string, JsonValue> = { ...((src.runtimeConfig?.parameterValues ?? {}) as Record<string, JsonValue>), ...(given ?? {}) };
+  let name = runName ?? `Clone of ${src.displayName ?? id}`;
+  if (interactive) {
+    const specParams = pipelineParameters({ kind: 'ir', spec: src.pipelineSpec as Record<string, JsonValue>, problems: [] }).filter((x) => x.type !== 'TASK_FINAL_STATUS' && x.type !== 'TASK_CONFIG');
+    for (const p of specParams) {
+      const val = await vscode.window.showInputBox({
+        title: `Clone: parameter ${p.name}`, prompt: `${p.name} (${p.type})`, value: formatParameterValue(parameters[p.name] ?? p.default), ignoreFocusOut: true,
+        validateInput: (t) => { try { parseParameterValue(p.type, t); return null; } catch (e) { return (e as Error).message; } },
+      });
+      if (val === undefined) return cancelled();
+      parameters[p.name] = parseParameterValue(p.type, val);
+    }
+    const n = await vscode.window.showInputBox({ title: 'Clone: run name', value: name, ignoreFocusOut: true });
+    if (n === undefined) return cancelled();
+    name = n;
+  }
+  const labels = Object.fromEntries(Object.entries(src.labels ?? {}).filter(([k]) => k !== 'vertex-ai-pipelines-run-billing-id'));
+  const body = pipelineJobBody({ spec: src.pipelineSpec as Record<string, JsonValue>, displayName: name, parameters, pipelineRoot: src.runtimeConfig?.gcsOutputDirectory, serviceAccount: src.serviceAccount, network: src.network, labels, templateUri: src.templateUri });
+  const pipelineName = String((src.pipelineSpec.pipelineInfo as { name?: string } | undefined)?.name ?? 'pipeline');
+  const created = await v.createPipelineJob(body, jobIdFor(`cloned-${pipelineName}`));
+  const newId = created.name?.split('/').pop() ?? '';
+  s.explorer.refresh();
+  if (interactive) await RunPanel.open(deps, newId);
+  return { ok: true, runId: newId, clonedFrom: id, parameters, backend: 'vertex' };
+}
 
 function runIdOf(arg: unknown): string {
   if (arg && typeof arg === 'object' && typeof (arg as { runId?: unknown }).runId === 'string') return (arg as { runId: string }).runId;
@@ -44,6 +77,12 @@ export function registerRunCommands(s: Services, deps: RunPanelDeps, compiler: P
       const ok = await vscode.window.showWarningMessage('Terminate this run? Its running steps are stopped.', { modal: true }, 'Terminate');
       if (ok !== 'Terminate') return cancelled();
     }
+    if (s.endpoints.isVertex) {
+      // Vertex AI: a best-effort cancel; the run goes CANCELLING, then CANCELLED (pipeline_service.proto CancelPipelineJob).
+      await (await s.endpoints.getVertex()).cancelPipelineJob(id);
+      await refresh(id);
+      return { ok: true, runId: id, terminated: true, backend: 'vertex' };
+    }
     await (await s.endpoints.getClient()).terminateRun(id);
     await refresh(id);
     return { ok: true, runId: id, terminated: true };
@@ -60,6 +99,7 @@ export function registerRunCommands(s: Services, deps: RunPanelDeps, compiler: P
     const id = runIdOf(arg);
     const a = (arg && typeof arg === 'object' ? arg : {}) as { parameters?: Record<string, JsonValue>; runName?: string; interactive?: boolean; kind?: string };
     const interactive = a.interactive ?? (a.parameters === undefined && a.runName === undefined);
+    if (s.endpoints.isVertex) return cloneVertex(s, deps, id, a.parameters, a.runName, interactive);
     const client = await s.endpoints.getClient();
     const source = await client.getRun(id);
     const parameters: Record<string, JsonValue> = { ...(source.runtime_config?.parameters ?? {}), ...(a.parameters ?? {}) };
@@ -112,6 +152,13 @@ export function registerRunCommands(s: Services, deps: RunPanelDeps, compiler: P
   register(s, 'kfp.run.stepOutputs', async (arg?: unknown) => {
     const a = (arg ?? {}) as { runId?: string; nodeId?: string };
     if (!a.runId || !a.nodeId) throw new UserError('Pass {runId, nodeId} (a step of the run view, e.g. "root/train" or "root/for-loop-2[1]/train").');
+    if (s.endpoints.isVertex) {
+      const run = await s.endpoints.getRun(a.runId);
+      if (!isVertexRun(run)) throw new UserError('The endpoint changed.');
+      const out = vertexStepOutputs(run, vertexRunGraph(run).state, a.nodeId);
+      if (!out) return { ok: false, error: `Vertex AI reports no task for ${a.nodeId} in run ${a.runId} (it has not started, or it did not run).` };
+      return { ok: true, runId: a.runId, nodeId: a.nodeId, state: out.executionState, outputs: Object.fromEntries(out.values), artifacts: out.artifacts };
+    }
     const client = await s.endpoints.getClient();
     const run = await client.getRun(a.runId);
     const { graph } = await runGraph(await RunPanel.stateSources(s.endpoints), run);
@@ -124,6 +171,14 @@ export function registerRunCommands(s: Services, deps: RunPanelDeps, compiler: P
   register(s, 'kfp.run.openArtifact', async (arg?: unknown) => {
     const a = (arg ?? {}) as { runId?: string; uri?: string; name?: string };
     if (!a.uri) throw new UserError('Pass {uri} (an artifact URI such as minio://mlpipeline/v2/artifacts/…) and optionally {runId, name}.');
+    if (s.endpoints.isVertex) {
+      // Vertex AI artifacts live in Cloud Storage: opened in the console's object browser (the extension does not read buckets).
+      const m = /^gs:\/\/([^/]+)\/?(.*)$/.exec(a.uri);
+      if (!m) throw new UserError(`${a.uri} is not a gs:// URI.`);
+      const url = `https://console.cloud.google.com/storage/browser/${m[2] ? '_details/' : ''}${encodeURIComponent(m[1])}${m[2] ? `/${m[2].split('/').map(encodeURIComponent).join('/')}` : ''}`;
+      await vscode.env.openExternal(vscode.Uri.parse(url));
+      return { ok: true, url };
+    }
     if (!storagePath(a.uri)) throw new UserError(`${a.uri} is not a storage path the KFP UI server can read (gs://, s3://, minio://, http(s)://).`);
     const uri = artifactUri(a.runId ?? 'artifact', a.uri, a.name);
     const data = await logFs.readWhole(uri).catch((e: Error) => e);

@@ -144,6 +144,14 @@ export function registerScheduleCommands(s: Services, flow: SubmitFlow): void {
     const plain = Boolean(arg && typeof arg === 'object' && !(arg instanceof vscode.Uri) && !('resource' in (arg as object)) && ('pipelineId' in (arg as object) || 'file' in (arg as object)));
     const a: ScheduleArgs = plain ? arg as ScheduleArgs : arg instanceof vscode.Uri ? { file: arg } : {};
     const scripted = plain && a.interactive !== true;
+    if (s.endpoints.isVertex) {
+      // A Vertex AI endpoint schedules with its own Schedule resource (five-field cron, time zone prefix).
+      if (!plain && !(arg instanceof vscode.Uri)) throw new UserError('On a Vertex AI endpoint, schedule a pipeline file (the Schedule… lens, or {file}).');
+      return vscode.commands.executeCommand<CommandResult>('kfp.vertex.schedule.create', {
+        file: a.file, function: a.function, interactive: !scripted, name: a.name, cron: a.cron, parameters: a.parameters,
+        startTime: a.startTime, endTime: a.endTime, maxConcurrentRunCount: a.maxConcurrency, skipConfirmation: a.skipConfirmation,
+      });
+    }
     const client = await s.endpoints.getClient();
     try {
       const { src, pipelineName, prepared } = await source(client, a, !scripted, arg);

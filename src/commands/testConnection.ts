@@ -3,11 +3,13 @@
 import * as vscode from 'vscode';
 import { redact, redactUrl } from '../core/util/redact';
 import { config } from '../config';
-import { validateUrl } from '../core/endpoints';
+import { EndpointConfig, validateUrl } from '../core/endpoints';
+import { adcHeaders } from '../core/auth/google';
+import { templateRepo, VertexClient } from '../core/vertex/client';
 import { KfpError } from '../core/kfp/errors';
 import type { KfpClient } from '../core/kfp/client';
 import { errorText, log } from '../logging';
-import { register, Services, UserError } from './common';
+import { CommandResult, register, Services, UserError } from './common';
 
 interface Check { step: string; ok: boolean; detail: string }
 
@@ -18,6 +20,7 @@ export function registerTestConnection(s: Services): void {
     if (!endpoint) throw new UserError(name ? `No endpoint is named "${name}".` : 'No endpoint is configured. Run "Kubeflow Pipelines: Add Endpoint".');
     const checks: Check[] = [];
     const add = (step: string, ok: boolean, detail: string) => { checks.push({ step, ok, detail }); return ok; };
+    if (endpoint.kind === 'vertex') return testVertex(s, endpoint);
     let client: KfpClient | undefined;
     let info: Awaited<ReturnType<KfpClient['connect']>> | undefined;
 
@@ -51,6 +54,17 @@ export function registerTestConnection(s: Services): void {
       }
     });
 
+    report(endpoint.name, checks);
+    if (endpoint.name === s.endpoints.active()?.name) s.endpoints.reset();
+    return {
+      ok: true, endpoint: endpoint.name, connected: checks.every((c) => c.ok), checks,
+      apiVersion: info?.apiVersion, version: info?.version, multiUser: info?.multiUser, viaUiServer: info?.viaUiServer,
+    };
+  });
+}
+
+function report(name: string, checks: Check[]): void {
+    const endpoint = { name };
     const ok = checks.every((c) => c.ok);
     const text = checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.step}: ${c.detail}`).join('\n');
     log().info(`Test connection ${endpoint.name}:\n${text}`);
@@ -59,12 +73,32 @@ export function registerTestConnection(s: Services): void {
       const failed = checks.find((c) => !c.ok)!;
       void vscode.window.showErrorMessage(`${endpoint.name}: ${failed.step}: ${failed.detail}`, 'Show Logs').then((p) => { if (p) log().show(); });
     }
-    if (endpoint.name === s.endpoints.active()?.name) s.endpoints.reset();
-    return {
-      ok: true, endpoint: endpoint.name, connected: ok, checks,
-      apiVersion: info?.apiVersion, version: info?.version, multiUser: info?.multiUser, viaUiServer: info?.viaUiServer,
-    };
+}
+
+/** A Vertex AI endpoint: settings, credentials, the API (enabled? permitted? the region?), the pipeline root, the template repository. */
+async function testVertex(s: Services, endpoint: EndpointConfig): Promise<CommandResult> {
+  const checks: Check[] = [];
+  const add = (step: string, ok: boolean, detail: string) => { checks.push({ step, ok, detail }); return ok; };
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Testing ${endpoint.name}…`, cancellable: false }, async () => {
+    add('Settings', true, `project ${endpoint.project}, region ${endpoint.region}`);
+    let v: VertexClient;
+    try { v = s.endpoints.buildVertex(endpoint); } catch (e) { add('Settings', false, errorText(e)); return; }
+    if (endpoint.apiRoot) add('Credentials', true, `API root ${redactUrl(endpoint.apiRoot)}: not a Google host, so no credentials are sent`);
+    else {
+      try { await adcHeaders()(new URL(v.roots.aiplatform)); add('Credentials', true, 'application default credentials'); } catch (e) { add('Credentials', false, errorText(e)); return; }
+    }
+    try {
+      const r = await v.check();
+      add('Vertex AI', true, `the API answers in ${endpoint.region}; you may list pipeline runs${r.runs ? '' : ' (none yet)'}`);
+    } catch (e) { add('Vertex AI', false, errorText(e)); return; }
+    add('Pipeline root', true, endpoint.pipelineRoot ? `${endpoint.pipelineRoot} (the runs' service account needs object read and create on its bucket)` : 'not set: each pipeline must be compiled with a pipeline_root, or set "pipelineRoot" on the endpoint');
+    if (endpoint.templateRepository) {
+      try { const n = (await v.listPackages(templateRepo(endpoint.templateRepository, endpoint.region!))).length; add('Templates', true, `${endpoint.templateRepository}: ${n} template(s)`); } catch (e) { add('Templates', false, errorText(e)); }
+    }
   });
+  report(endpoint.name, checks);
+  if (endpoint.name === s.endpoints.active()?.name) s.endpoints.reset();
+  return { ok: true, endpoint: endpoint.name, kind: 'vertex', connected: checks.every((c) => c.ok), checks };
 }
 
 function explain(e: unknown): string {

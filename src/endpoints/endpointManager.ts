@@ -150,6 +150,7 @@ export class EndpointManager implements vscode.Disposable {
   private async updateContext(): Promise<void> {
     await vscode.commands.executeCommand('setContext', 'kfp.hasEndpoint', Boolean(this.active()));
     await vscode.commands.executeCommand('setContext', 'kfp.connectionState', this.state);
+    await vscode.commands.executeCommand('setContext', 'kfp.endpointKind', this.active()?.kind ?? 'kfp');
   }
 
   dispose(): void { for (const d of this.disposables) d.dispose(); }

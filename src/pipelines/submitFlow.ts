@@ -257,7 +257,7 @@ export class SubmitFlow {
     };
   }
 
-  private async names(p: Prepared, pipelineName: string, args: SubmitArgs): Promise<{ version: string; run: string }> {
+  async names(p: Prepared, pipelineName: string, args: SubmitArgs): Promise<{ version: string; run: string }> {
     const cfg = vscode.workspace.getConfiguration('kfp', p.file);
     const vars = { pipelineName, date: new Date(), gitShortSha: await gitShortSha(path.dirname(p.file.fsPath)), functionName: p.functionName };
     return {

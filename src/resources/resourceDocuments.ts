@@ -25,6 +25,11 @@ export class ResourceDocuments implements vscode.TextDocumentContentProvider, vs
     const id = q.get('id') ?? '';
     const ac = new AbortController();
     token.onCancellationRequested(() => ac.abort());
+    if (this.endpoints.isVertex) {
+      // A Vertex AI run: the PipelineJob as the API returns it.
+      if (kind !== 'run') throw new Error(`No ${kind} on a Vertex AI endpoint.`);
+      return JSON.stringify(await (await this.endpoints.getVertex()).getPipelineJob(id, ac.signal), null, 2) + '\n';
+    }
     const client = await this.endpoints.getClient();
     let value: unknown;
     switch (kind) {

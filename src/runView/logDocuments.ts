@@ -11,6 +11,9 @@ import { LogSource, wholePodLog } from '../core/logs/podLogs';
 import type { EndpointManager } from '../endpoints/endpointManager';
 import { LogSession } from './logSession';
 import { RunPanel } from './runPanel';
+import { isVertexRun } from '../core/vertex/runs';
+import { jobLog } from '../core/vertex/logs';
+import { vertexLogTarget, vertexRunGraph } from './vertexRun';
 
 export const LOG_SCHEME = 'kfp-log';
 
@@ -31,7 +34,7 @@ const FIRST_PART_BYTES = 512 * 1024;
 /** How long to wait for a first part of that size once the first bytes are in. */
 const FIRST_PART_WAIT_MS = 700;
 
-const SOURCE_NAME: Record<LogSource, string> = { kubernetes: 'the Kubernetes API', 'ui-server': 'the KFP UI server', archive: 'the log archive' };
+const SOURCE_NAME: Record<LogSource, string> = { kubernetes: 'the Kubernetes API', 'ui-server': 'the KFP UI server', archive: 'the log archive', 'cloud-logging': 'Cloud Logging' };
 
 /** A log (or artifact) being read: what has arrived so far, and whether it is all there. */
 interface Load {
@@ -124,6 +127,18 @@ export class LogFileSystem implements vscode.FileSystemProvider {
   private async read(uri: vscode.Uri, l: Load, put: (c: Uint8Array, source: LogSource, restart: boolean) => void): Promise<void> {
     const runId = decodeURIComponent(uri.path.split('/')[1] ?? '');
     const q = new URLSearchParams(uri.query);
+    if (this.endpoints.isVertex && !q.get('artifact')) {
+      const nodeId = q.get('node') ?? '';
+      const attempt = q.get('attempt') !== null ? Number(q.get('attempt')) : undefined;
+      const run = await this.endpoints.getRun(runId);
+      if (!isVertexRun(run)) throw new Error('The endpoint changed while the log was opened.');
+      const t = vertexLogTarget(run, vertexRunGraph(run).state, nodeId, attempt);
+      if ('message' in t) { l.noLog = t.message; l.title = `# ${t.message}`; return; }
+      l.title = `# Log of ${nodeId}${attempt !== undefined ? ` attempt ${attempt}` : ''} (custom job ${t.job.split('/').pop()})`;
+      const enc = new TextEncoder();
+      for await (const lines of jobLog(await this.endpoints.getVertex(), t.job, { running: () => false, signal: l.abort.signal })) put(enc.encode(lines.map((x) => `${x}\n`).join('')), 'cloud-logging', false);
+      return;
+    }
     const client = await this.endpoints.getClient();
     if (q.get('artifact')) {
       const where = storagePath(q.get('artifact')!);

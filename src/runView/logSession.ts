@@ -8,6 +8,9 @@ import { kubeconfigConnection, LogTarget, podLog } from '../core/logs/podLogs';
 import type { HostMessage } from '../core/runView/protocol';
 import type { EndpointManager } from '../endpoints/endpointManager';
 import { errorText, log } from '../logging';
+import { isVertexRun } from '../core/vertex/runs';
+import { jobLog } from '../core/vertex/logs';
+import { vertexLogTarget } from './vertexRun';
 
 export class LogSession implements vscode.Disposable {
   private controller?: AbortController;
@@ -43,6 +46,7 @@ export class LogSession implements vscode.Disposable {
   async select(run: Run, st: RunGraphState, nodeId: string): Promise<void> {
     this.controller?.abort();
     this.nodeId = nodeId;
+    if (isVertexRun(run)) return this.selectVertex(run, st, nodeId);
     const t = LogSession.target(this.endpoints, run, st, nodeId);
     if ('message' in t) { this.post({ type: 'logs', nodeId, lines: [], reset: true, done: true, error: t.message }); return; }
     const ac = new AbortController();
@@ -61,6 +65,32 @@ export class LogSession implements vscode.Disposable {
         first = false;
       }
       if (!ac.signal.aborted) this.post({ type: 'logs', nodeId, lines: [], reset: first, total, done: true });
+    } catch (e) {
+      if (!ac.signal.aborted) this.post({ type: 'logs', nodeId, lines: [], reset: first, done: true, error: errorText(e) });
+    }
+  }
+
+  /** A Vertex AI step's log: its CustomJob's entries in Cloud Logging, followed while it runs. */
+  private async selectVertex(run: Parameters<typeof vertexLogTarget>[0], st: RunGraphState, nodeId: string): Promise<void> {
+    const t = vertexLogTarget(run, st, nodeId);
+    if ('message' in t) { this.post({ type: 'logs', nodeId, lines: [], reset: true, done: true, error: t.message }); return; }
+    const ac = new AbortController();
+    this.controller = ac;
+    this.running = t.running;
+    let total = 0;
+    let first = true;
+    const tail: string[] = [];
+    try {
+      const client = await this.endpoints.getVertex();
+      for await (const lines of jobLog(client, t.job, { running: () => this.running, signal: ac.signal })) {
+        if (ac.signal.aborted) return;
+        total += lines.length;
+        tail.push(...lines);
+        if (tail.length > 2000) tail.splice(0, tail.length - 2000);
+        this.post({ type: 'logs', nodeId, source: 'cloud-logging', lines: lines.slice(-2000), reset: first, total, done: !this.running });
+        first = false;
+      }
+      if (!ac.signal.aborted) this.post({ type: 'logs', nodeId, source: 'cloud-logging', lines: [], reset: first, total, done: true });
     } catch (e) {
       if (!ac.signal.aborted) this.post({ type: 'logs', nodeId, lines: [], reset: first, done: true, error: errorText(e) });
     }

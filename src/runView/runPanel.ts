@@ -18,6 +18,8 @@ import { errorText, log } from '../logging';
 import { LogSession } from './logSession';
 import { RUN_VIEW_BODY } from '../core/runView/html';
 import { runOutputs } from './stepOutputs';
+import { isVertexRun } from '../core/vertex/runs';
+import { vertexRunGraph, vertexStepOutputs } from './vertexRun';
 
 export const VIEW_TYPE = 'kfp.runView';
 
@@ -141,11 +143,11 @@ ${RUN_VIEW_BODY}
         this.graph = buildGraph(this.staticSource.spec);
         this.panel.title = `Graph: ${this.staticSource.title}`;
       } else {
-        const client = await this.deps.endpoints.getClient();
-        const run = await client.getRun(this.key);
+        const run = await this.deps.endpoints.getRun(this.key);
         this.run = run;
         this.panel.title = `Run: ${run.display_name ?? run.run_id}`;
-        ({ graph: this.graph, state: this.graphState } = await runGraph(await RunPanel.stateSources(this.deps.endpoints, this.memo), run));
+        // A Vertex AI job carries its spec and its task details; a KFP run's state is read from its best source.
+        ({ graph: this.graph, state: this.graphState } = isVertexRun(run) ? vertexRunGraph(run) : await runGraph(await RunPanel.stateSources(this.deps.endpoints, this.memo), run));
         this.deps.poller.watch(run);
       }
       if (this.ready) this.sendInit();
@@ -211,7 +213,8 @@ ${RUN_VIEW_BODY}
       this.pendingRun = undefined;
       try {
         const wf = workflowOf(run);
-        if (!wf && this.graphState?.v1OnV2) {
+        if (isVertexRun(run)) this.graphState = vertexRunGraph(run, this.graph).state;
+        else if (!wf && this.graphState?.v1OnV2) {
           // A v1 pipeline on a KFP 2 server: its graph is its workflow's nodes, which grow as it runs.
           const r = await runGraph(await RunPanel.stateSources(this.deps.endpoints, this.memo), run);
           const grew = r.graph.byId.size !== this.graph.byId.size;
@@ -235,6 +238,11 @@ ${RUN_VIEW_BODY}
   /** The step's outputs from ML Metadata, as the KFP UI shows them (values, artifact URIs, the cache's execution). */
   private async sendOutputs(run: Run, nodeId: string): Promise<void> {
     if (!this.graph || workflowOf(run) || !run.run_id) return;
+    if (isVertexRun(run)) {
+      const outputs = this.graphState && vertexStepOutputs(run, this.graphState, nodeId);
+      this.post(outputs ? { type: 'outputs', nodeId, outputs } : { type: 'outputs', nodeId, error: 'Vertex AI reports no task for this step yet.' });
+      return;
+    }
     try {
       const client = await this.deps.endpoints.getClient();
       const steps = await runOutputs(client, run.run_id, this.graph, String(run.state));
@@ -295,8 +303,7 @@ ${RUN_VIEW_BODY}
   /** After an action that changes the run: fetch it now rather than at the next poll. */
   async refreshNow(): Promise<void> {
     if (!this.runId) return;
-    const client = await this.deps.endpoints.getClient();
-    const run = await client.getRun(this.runId);
+    const run = await this.deps.endpoints.getRun(this.runId);
     await this.update(run);
     if (!isFinished(run.state)) this.deps.poller.watch(run);
   }

@@ -7,19 +7,20 @@ import { nameContains } from '../core/kfp/filter';
 import type { Filter, Run } from '../core/kfp/types';
 import { RunPoller } from '../core/runPoller';
 import { config } from '../config';
-import { ExplorerContext, ExplorerNode, PagedNode } from './node';
+import { ExplorerNode, PagedNode } from './node';
 import { RootKind, RootNode } from './rootNode';
 import { RunNode } from './runNode';
+import { VertexContext, VertexRootKind, VertexRootNode } from './vertexNodes';
 
 export class ExplorerProvider implements vscode.TreeDataProvider<ExplorerNode>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<ExplorerNode | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
-  private roots?: RootNode[];
+  private roots?: Array<RootNode | VertexRootNode>;
   private paged = new Map<string, PagedNode>();
   private runNodes = new Map<string, Set<RunNode>>();
   private filterText = '';
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly ctx: ExplorerContext;
+  private readonly ctx: VertexContext;
 
   constructor(private readonly endpoints: EndpointManager, readonly poller: RunPoller) {
     this.ctx = {
@@ -29,6 +30,9 @@ export class ExplorerProvider implements vscode.TreeDataProvider<ExplorerNode>, 
       poller,
       changed: (node) => this.emitter.fire(node),
       register: (node) => this.paged.set(node.id, node),
+      vertex: () => this.endpoints.getVertex(),
+      templateRepository: () => this.endpoints.active()?.templateRepository,
+      filterText: () => this.filterText,
     };
     this.disposables.push(this.emitter);
     this.disposables.push(poller.onDidChangeRun((run) => this.onRunChanged(run)));
@@ -58,7 +62,7 @@ export class ExplorerProvider implements vscode.TreeDataProvider<ExplorerNode>, 
     this.roots = undefined;
     this.paged.clear();
     this.runNodes.clear();
-    this.poller.setSource({ getRun: async (id, s) => (await this.endpoints.getClient()).getRun(id, s) });
+    this.poller.setSource({ getRun: (id, s) => this.endpoints.getRun(id, s) });
     this.emitter.fire(undefined);
   }
 
@@ -70,6 +74,11 @@ export class ExplorerProvider implements vscode.TreeDataProvider<ExplorerNode>, 
     if (node) return node.children ? node.children() : [];
     if (!this.endpoints.active()) return [];
     try {
+      if (this.endpoints.isVertex) {
+        await this.endpoints.getVertex();
+        this.roots ??= (['vertexRuns', 'vertexSchedules', 'vertexTemplates'] as VertexRootKind[]).map((k) => new VertexRootNode(k, this.ctx, (n) => this.trackRun(n)));
+        return this.roots;
+      }
       const client = await this.endpoints.getClient();
       const v1 = client.serverInfo?.apiVersion === 'v1beta1';
       this.roots ??= (['pipelines', 'experiments', 'runs', 'recurringRuns'] as RootKind[]).map((k) => new RootNode(k, this.ctx, (n) => this.trackRun(n), v1));

@@ -741,11 +741,21 @@ function applyMask(j: Record<string, unknown>, mask: string | null): Record<stri
   return out;
 }
 
-/** Five-field Unix cron (minute hour day month weekday; Vertex schedules take it with an optional CRON_TZ=/TZ= prefix), next time after `from`, in UTC; other zones are refused by this emulator. */
+/**
+ * Five-field Unix cron (minute hour day month weekday; schedule.proto: an optional "CRON_TZ=" or "TZ=" prefix names
+ * an IANA zone), the next minute after `from` whose wall-clock time in the zone matches. Numbers, ranges, steps and
+ * lists only (names such as MON are not read by this emulator).
+ */
 export function nextCron(expr: string, from: number): number | string {
   const m = /^(?:(?:CRON_TZ|TZ)=(\S+)\s+)?(.+)$/.exec(expr.trim());
   if (!m) return `Invalid cron "${expr}".`;
-  if (m[1] && m[1] !== 'UTC' && m[1] !== 'Etc/UTC') return `This emulator computes schedules in UTC only (got ${m[1]}).`;
+  const zone = m[1] ?? 'UTC';
+  let wallOf: (t: number) => { mi: number; h: number; d: number; mo: number; wd: number };
+  try {
+    const f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', weekday: 'short' });
+    const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+    wallOf = (t) => { const p = Object.fromEntries(f.formatToParts(new Date(t)).map((x) => [x.type, x.value])); return { mi: Number(p.minute), h: Number(p.hour), d: Number(p.day), mo: Number(p.month), wd: days.indexOf(p.weekday) }; };
+  } catch { return `Invalid time zone "${zone}" in cron "${expr}".`; }
   const f = m[2].trim().split(/\s+/);
   if (f.length !== 5) return `Invalid cron "${expr}": expected 5 fields (minute hour day-of-month month day-of-week).`;
   const ranges: Array<[number, number]> = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 6]];
@@ -764,10 +774,12 @@ export function nextCron(expr: string, from: number): number | string {
     }
     sets.push(s);
   }
-  const d = new Date(Math.floor(from / 60000) * 60000 + 60000);
-  for (let n = 0; n < 366 * 24 * 60; n++) {
-    if (sets[3].has(d.getUTCMonth() + 1) && sets[2].has(d.getUTCDate()) && sets[4].has(d.getUTCDay()) && sets[1].has(d.getUTCHours()) && sets[0].has(d.getUTCMinutes())) return d.getTime();
-    d.setTime(d.getTime() + 60000);
+  let t = Math.floor(from / 60000) * 60000 + 60000;
+  for (let n = 0; n < 366 * 24 * 60; n++, t += 60000) {
+    const w = wallOf(t);
+    // Vixie cron: when both day fields are restricted, either may match.
+    const day = f[2] !== '*' && f[4] !== '*' ? sets[2].has(w.d) || sets[4].has(w.wd) : sets[2].has(w.d) && sets[4].has(w.wd);
+    if (sets[0].has(w.mi) && sets[1].has(w.h) && day && sets[3].has(w.mo)) return t;
   }
   return `Cron "${expr}" never fires.`;
 }

@@ -22,6 +22,8 @@ export interface NodeState {
   endTime?: string;
   /** The executor pod (container main) of the last attempt, when there is one. */
   podName?: string;
+  /** Vertex AI: the task detail's ID (for its outputs). */
+  taskId?: string;
   /** Vertex AI: the task's CustomJob (projects/…/customJobs/ID), whose log is in Cloud Logging. */
   job?: string;
   /** Argo node id of the executor pod (or of the task's node). */

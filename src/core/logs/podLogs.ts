@@ -13,7 +13,7 @@ import { redact, secretsOfHeaders } from '../util/redact';
 import type { KfpClient } from '../kfp/client';
 import { loadKubernetes } from '../util/lazy';
 
-export type LogSource = 'kubernetes' | 'ui-server' | 'archive';
+export type LogSource = 'kubernetes' | 'ui-server' | 'archive' | 'cloud-logging';
 
 /** A batch of lines; the first batch of a fallback source also says why the earlier sources were skipped. */
 export interface LogBatch { source: LogSource; lines: string[]; skipped?: string[] }

@@ -51,6 +51,10 @@ export interface RunSummary {
   /** Where the step states come from, and what that source cannot tell. */
   source?: string;
   limits?: string;
+  /** What runs a step: "Pod" (KFP) or "Custom job" (Vertex AI). */
+  executorLabel?: string;
+  /** The actions this backend offers (all when absent). */
+  actions?: string[];
 }
 
 export type HostMessage =

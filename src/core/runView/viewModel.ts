@@ -31,13 +31,14 @@ export function viewStates(st: RunGraphState | undefined): { states: Record<stri
   for (const [id, s] of st.nodes) {
     const v: ViewNodeState = { s: s.state };
     if (s.podName) v.pod = s.podName;
+    else if (s.job) v.pod = s.job.split('/').pop();
     if (s.cached) v.cached = true;
     if (s.error) v.error = s.error;
     if (s.startTime) v.start = s.startTime;
     if (s.endTime) v.end = s.endTime;
     if (s.artifacts) v.artifacts = s.artifacts;
     if (s.note) v.note = s.note;
-    if (s.attempts?.length) v.attempts = s.attempts.map((a) => (a.error ? { pod: a.podName, s: a.state, error: a.error } : { pod: a.podName, s: a.state }));
+    if (s.attempts?.length) v.attempts = s.attempts.map((a) => (a.error ? { pod: a.podName ?? a.job?.split('/').pop(), s: a.state, error: a.error } : { pod: a.podName ?? a.job?.split('/').pop(), s: a.state }));
     states[id] = v;
   }
   for (const [id, its] of st.iterations) iterations[id] = its.map((i) => [i.index, i.state]);
@@ -50,6 +51,7 @@ export function runSummary(run: Run, apiVersion?: string, st?: RunGraphState): R
     runId: run.run_id, name: run.display_name ?? run.run_id ?? 'run', state: run.state, createdAt: run.created_at,
     finishedAt: run.finished_at && !run.finished_at.startsWith('1970') ? run.finished_at : undefined,
     error: run.error?.message, apiVersion,
+    ...((run as { vertex?: unknown }).vertex ? { executorLabel: 'Custom job', actions: ['terminate', 'clone', 'openWeb', 'copyRunId', 'refresh'] } : {}),
   };
 }
 

@@ -72,6 +72,7 @@ function nodeState(d: PipelineTaskDetail): NodeState {
   const main = c?.mainJob ?? cj?.job;
   const failed = c?.failedMainJobs ?? cj?.failedJobs ?? [];
   if (main) s.job = main;
+  if (d.taskId) s.taskId = d.taskId;
   if (failed.length) {
     const attempts: Attempt[] = failed.map((j) => ({ job: j, state: 'FAILED' as RuntimeState }));
     if (main && !failed.includes(main)) attempts.push({ job: main, state: s.state });

@@ -407,7 +407,7 @@ function renderDetails(): void {
   row('Started', s?.start);
   row('Finished', s?.end);
   if (s?.start && s?.end) row('Duration', `${Math.round((Date.parse(s.end) - Date.parse(s.start)) / 1000)} s`);
-  row('Pod', s?.pod);
+  row(run.executorLabel ?? 'Pod', s?.pod);
   row('Image', t.image);
   row('Condition', t.condition);
   row('Iterates over', t.iterator);
@@ -641,7 +641,7 @@ window.addEventListener('message', (ev: MessageEvent<HostMessage>) => {
         const small = m.graph.taskCount <= 40;
         for (const n of m.graph.nodes) if (n.childIds && n.kind !== 'loop' && n.id !== m.graph.rootId && small) expanded.add(n.id);
       }
-      for (const b of document.querySelectorAll<HTMLButtonElement>('[data-action]')) b.hidden = Boolean(run.static) && b.dataset.action !== 'refresh';
+      for (const b of document.querySelectorAll<HTMLButtonElement>('[data-action]')) b.hidden = (Boolean(run.static) && b.dataset.action !== 'refresh') || Boolean(run.actions && !run.actions.includes(b.dataset.action ?? ''));
       persist();
       render();
       if (!saved.scale) fit();
@@ -658,7 +658,7 @@ window.addEventListener('message', (ev: MessageEvent<HostMessage>) => {
       if (m.source) logSource = m.source;
       // Only the tail is kept: the full log opens in an editor.
       logLines = logLines.concat(m.lines).slice(-2000);
-      logInfo = m.error ? `Log: ${m.error}` : `${logSource ? `from ${logSource === 'kubernetes' ? 'the Kubernetes API' : logSource === 'ui-server' ? 'the KFP UI server' : 'the log archive'}` : ''}${m.total !== undefined ? ` · ${m.total} lines${m.total > logLines.length ? `, last ${logLines.length} shown` : ''}` : ''}${m.done ? '' : ' · following'}`;
+      logInfo = m.error ? `Log: ${m.error}` : `${logSource ? `from ${logSource === 'kubernetes' ? 'the Kubernetes API' : logSource === 'ui-server' ? 'the KFP UI server' : logSource === 'cloud-logging' ? 'Cloud Logging' : 'the log archive'}` : ''}${m.total !== undefined ? ` · ${m.total} lines${m.total > logLines.length ? `, last ${logLines.length} shown` : ''}` : ''}${m.done ? '' : ' · following'}`;
       renderDetails();
       report(0, nodeEls.size);
       break;
