@@ -8,6 +8,8 @@ import { KfpEmulator } from '../test/emulator/server';
 import { ROOT, startServer, workbenchUrl } from '../test/integration/harness';
 import { chooseEngine } from '../src/core/containers/engine';
 import { GcpEmulator } from '../test/emulator/gcp';
+import { VertexEmulator } from '../test/emulator/vertex';
+import * as YAML from 'yaml';
 import { RealEngines, startRealEngines } from '../test/containers/realEngines';
 import { initGitRepository, writeValidateStep } from './demoWorkspace';
 
@@ -33,6 +35,11 @@ async function main(): Promise<void> {
   const gcpUrl = await gcp.start();
   // The bucket whose new files start retraining (Retrain on New Data).
   gcp.addBucket('churn-data', 'demo-project');
+  // Emulated Vertex AI Pipelines (with Cloud Logging and a KFP template repository), next to the KFP emulator:
+  // a few runs of the sample pipeline (one that fails) and a template version, so the second backend has something to show.
+  const vertex = new VertexEmulator({ stepMs: 8000 });
+  const vertexUrl = await vertex.start(Number(process.env.KFP_DEMO_VERTEX_PORT ?? 0));
+  await vertex.seed(YAML.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/pipelines/hello_pipeline.yaml'), 'utf8')) as Record<string, unknown>);
   const workspace = path.join(ROOT, '.vscode-test/demo-workspace');
   if (!fs.existsSync(workspace)) {
     fs.cpSync(path.join(ROOT, 'test/fixtures/workspace'), workspace, { recursive: true });
@@ -49,7 +56,10 @@ async function main(): Promise<void> {
     host: process.env.KFP_DEMO_HOST ?? '127.0.0.1',
     settings: {
       'security.workspace.trust.enabled': false,
-      'kfp.endpoints': [{ name: 'emulator', url: emulatorUrl }],
+      'kfp.endpoints': [
+        { name: 'emulator', url: emulatorUrl },
+        { name: 'vertex', kind: 'vertex', project: vertex.project, region: vertex.region, apiRoot: vertexUrl, pipelineRoot: 'gs://churn-data/pipeline-root', templateRepository: vertex.templateRepoUrl('pipelines') },
+      ],
       'kfp.activeEndpoint': 'emulator',
       ...(registry ? { 'kfp.components.registry': `${registry}/churn` } : {}),
       'kfp.cloudBuild.project': 'demo-project',
@@ -72,6 +82,7 @@ async function main(): Promise<void> {
     : `No static busybox here, so the demo has no offline step (${engines?.why.join('; ') ?? 'engines not started'}).`);
   console.log(registry ? `Push goes to the registry on loopback: ${registry} (kfp.components.registry ${registry}/churn).` : `No registry on loopback (${engines?.why.join('; ') ?? ''}): Push needs one.`);
   console.log(`Cloud Build, Cloud Functions and Storage (emulated, project demo-project): ${gcpUrl}`);
+  console.log(`Vertex AI Pipelines, Cloud Logging and a KFP template repository (emulated, project ${vertex.project}, ${vertex.region}): ${vertexUrl}; switch to the endpoint "vertex" in the status bar.`);
   console.log(`New data for a deployed retrain function: curl --data-binary @FILE "${gcpUrl}/upload/storage/v1/b/churn-data/o?uploadType=media&name=incoming/day-1.csv"`);
   console.log(`\nOpen VS Code in your browser:\n\n  ${workbenchUrl(server, workspace)}\n`);
   console.log('Then click the Kubeflow Pipelines icon in the activity bar. Ctrl-C stops the demo.');

@@ -140,6 +140,26 @@ export function registerVertexCommands(s: Services, flow: SubmitFlow, vsubmit: V
     return { ok: true, url };
   });
 
+  register(s, 'kfp.vertex.filterRuns', async (arg?: unknown) => {
+    const STATES = ['QUEUED', 'PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLING', 'CANCELLED', 'PAUSED'];
+    let f: { state?: string; labels?: Record<string, string> };
+    if (arg && typeof arg === 'object') {
+      f = arg as typeof f;
+      if (f.state && !STATES.includes(f.state.replace(/^PIPELINE_STATE_/, ''))) throw new UserError(`state is one of ${STATES.join(', ')}.`);
+      for (const [k, v] of Object.entries(f.labels ?? {})) if (!/^[a-z][a-z0-9_-]{0,62}$/.test(k) || typeof v !== 'string') throw new UserError(`"${k}" is not a label key (lowercase letters, digits, _ and -).`);
+    } else {
+      const pick = await vscode.window.showQuickPick([{ label: 'Any state', state: undefined as string | undefined }, ...STATES.map((x) => ({ label: x.charAt(0) + x.slice(1).toLowerCase(), state: x }))], { title: 'Filter Vertex runs (1/2): state' });
+      if (!pick) return cancelled();
+      const typed = await vscode.window.showInputBox({ title: 'Filter Vertex runs (2/2): labels', prompt: 'key=value pairs, comma-separated (empty: any labels)', ignoreFocusOut: true,
+        validateInput: (t) => (t.trim() && !t.split(',').every((p) => /^\s*[a-z][a-z0-9_-]{0,62}\s*=\s*[a-z0-9_-]{0,63}\s*$/.test(p)) ? 'Give key=value pairs of lowercase letters, digits, _ and -' : null) });
+      if (typed === undefined) return cancelled();
+      const labels = Object.fromEntries(typed.split(',').map((p) => p.split('=').map((x) => x.trim())).filter((p) => p[0]));
+      f = { state: pick.state, labels: Object.keys(labels).length ? labels : undefined };
+    }
+    s.explorer.setVertexFilter({ state: f.state, labels: f.labels });
+    return { ok: true, filter: s.explorer.vertexRunFilter };
+  });
+
   register(s, 'kfp.vertex.copyResourceName', async (arg?: unknown) => {
     let name: string | undefined;
     if (arg instanceof RunNode && isVertexRun(arg.run)) name = arg.run.vertex.name;

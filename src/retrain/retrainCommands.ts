@@ -12,7 +12,8 @@ import { NodeTransport } from '../core/http/transport';
 import { FunctionResource, FunctionsClient, FUNCTIONS_ROOT } from '../core/retrain/functionsClient';
 import { checkRetrainConfig, ENTRY_POINT, RetrainConfig, RetrainLanguage, retrainFiles, RUNTIMES } from '../core/retrain/templates';
 import { missingRuntimeFiles, zipFunctionSource } from '../core/retrain/zip';
-import { pipelineParameters } from '../core/pipeline/spec';
+import { parsePipelineText, pipelineParameters } from '../core/pipeline/spec';
+import { templateRepo } from '../core/vertex/client';
 import { isIrSpec } from '../core/graph/model';
 import { CommandResult, register, Services, UserError } from '../commands/common';
 import { resolveInterpreter } from '../pipelines/interpreter';
@@ -20,6 +21,8 @@ import { log } from '../logging';
 
 export interface GenerateArgs {
   folder?: string;
+  /** Vertex AI: the template (version or tag URL) each job runs; else picked from the endpoint's repository. */
+  templateUri?: string;
   language?: RetrainLanguage;
   pipelineId?: string;
   versionId?: string;
@@ -53,9 +56,14 @@ export function registerRetrainCommands(s: Services, view: RetrainFunctionsProvi
 
   register(s, 'kfp.retrain.generate', async (arg?: unknown): Promise<CommandResult> => {
     const a = (arg && typeof arg === 'object' && !(arg instanceof vscode.Uri) ? arg : {}) as GenerateArgs;
-    const scripted = Boolean(a.pipelineId);
     const endpoint = s.endpoints.active();
     if (!endpoint) throw new UserError('Add a KFP endpoint first: the function starts runs on it.');
+    if (endpoint.kind === 'vertex') {
+      const r = await vertexConfig(s, a);
+      if ('cancelled' in r) return { ok: true, cancelled: true };
+      return writeFunction(a, r.config, r.language, r.scripted);
+    }
+    const scripted = Boolean(a.pipelineId);
     const client = await s.endpoints.getClient();
     let pipelineId = a.pipelineId;
     if (!pipelineId) {
@@ -113,6 +121,11 @@ export function registerRetrainCommands(s: Services, view: RetrainFunctionsProvi
       pipelineId, ...(versionId ? { pipelineVersionId: versionId } : {}), ...(a.experimentId ? { experimentId: a.experimentId } : {}),
       parameterName, prefix, suffix, runNamePrefix: 'retrain',
     };
+    return writeFunction(a, config, language, scripted);
+  });
+
+  /** Writes the function folder: new files created, changed ones only through the refactor preview. */
+  async function writeFunction(a: GenerateArgs, config: RetrainConfig, language: RetrainLanguage, scripted: boolean): Promise<CommandResult> {
     const problems = checkRetrainConfig(config);
     if (problems.length) throw new UserError(`Cannot generate the function: ${problems.join('; ')}.`);
     const dir = folderUri(a.folder);
@@ -138,7 +151,7 @@ export function registerRetrainCommands(s: Services, view: RetrainFunctionsProvi
       if (p === 'Deploy') void vscode.commands.executeCommand('kfp.retrain.deploy', { folder: rel });
     });
     return { ok: true, folder: rel, language, applied, created, changed, unchanged: same, config };
-  });
+  }
 
   register(s, 'kfp.retrain.testLocally', async (arg?: unknown): Promise<CommandResult> => {
     trusted();
@@ -161,6 +174,13 @@ export function registerRetrainCommands(s: Services, view: RetrainFunctionsProvi
     host.username = '';
     host.password = '';
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), RETRAIN_CONFIG: JSON.stringify({ kfpHost: host.toString().replace(/\/$/, '') }) };
+    if (config.backend === 'vertex') {
+      if (endpoint.kind !== 'vertex') throw new UserError('This function starts Vertex AI pipeline jobs: select a Vertex AI endpoint to test it against.');
+      // Against the active endpoint's project and region (its API root when it has one, which gets no token);
+      // on Google's hosts the local run gets your ADC token in VERTEX_AUTHORIZATION (the deployed one asks its metadata server).
+      env.RETRAIN_CONFIG = JSON.stringify({ project: endpoint.project, region: endpoint.region, ...(endpoint.apiRoot ? { apiRoot: endpoint.apiRoot } : {}) });
+      if (!endpoint.apiRoot) env.VERTEX_AUTHORIZATION = `Bearer ${(await new AdcTokenSource().accessToken()).token}`;
+    }
     let child: ChildProcess;
     if (language === 'node') {
       // The framework installed for the function (npm install in its folder, or above it), found as Node would.
@@ -256,6 +276,66 @@ export function registerRetrainCommands(s: Services, view: RetrainFunctionsProvi
     view.refresh();
     return { ok: true, removed: name };
   });
+}
+
+/** The settings of a function that starts Vertex AI pipeline jobs: the template, its text parameter, the pipeline root. */
+async function vertexConfig(s: Services, a: GenerateArgs): Promise<{ config: RetrainConfig; language: RetrainLanguage; scripted: boolean } | { cancelled: true }> {
+  const e = s.endpoints.active()!;
+  const v = await s.endpoints.getVertex();
+  const scripted = Boolean(a.templateUri);
+  let templateUri = a.templateUri;
+  if (!templateUri) {
+    if (!e.templateRepository) throw new UserError('The function runs a pipeline template: set "templateRepository" on the Vertex endpoint and upload the training pipeline as a template (Upload on a Vertex endpoint), or pass {templateUri}.');
+    const repo = templateRepo(e.templateRepository, e.region!);
+    const pkgs = await v.listPackages(repo);
+    if (!pkgs.length) throw new UserError(`${e.templateRepository} has no template: upload the training pipeline as a template first.`);
+    const pkg = await vscode.window.showQuickPick(pkgs.map((p) => ({ label: p.name?.split('/').pop() ?? '' })), { title: 'Retrain on new data: which pipeline template?', ignoreFocusOut: true });
+    if (!pkg) return { cancelled: true };
+    const tags = (await v.listTags(repo, pkg.label)).map((t) => t.name?.split('/').pop() ?? '').filter(Boolean);
+    const versions = await v.listVersions(repo, pkg.label);
+    const pick = await vscode.window.showQuickPick([
+      ...tags.map((t) => ({ label: t, description: 'a tag: each run uses the version the tag points at when the data lands', ref: t })),
+      ...versions.map((x) => ({ label: x.name?.split('/').pop()?.slice(0, 19) ?? '', description: `pinned version${x.relatedTags?.length ? ` (${x.relatedTags.map((t) => t.name?.split('/').pop()).join(', ')})` : ''}`, ref: x.name?.split('/').pop() ?? '' })),
+    ], { title: 'Which version should each run use?', ignoreFocusOut: true });
+    if (!pick) return { cancelled: true };
+    templateUri = `${repo.url}/${pkg.label}/${pick.ref}`;
+  }
+  const m = /\/([^/]+)\/([^/]+)$/.exec(templateUri);
+  if (!m || !e.templateRepository) throw new UserError(`"${templateUri}" does not name a template of the endpoint's repository (…/PACKAGE/TAG or …/PACKAGE/sha256:…).`);
+  const spec = parsePipelineText((await v.downloadTemplate(templateRepo(e.templateRepository, e.region!), decodeURIComponent(m[1]), decodeURIComponent(m[2]))).toString('utf8'));
+  const params = spec.kind === 'ir' ? pipelineParameters(spec).filter((d) => d.type === 'STRING') : [];
+  let parameterName = a.parameterName;
+  if (!parameterName) {
+    if (scripted) throw new UserError(`Pass parameterName: the pipeline parameter that gets gs://BUCKET/OBJECT (its text parameters: ${params.map((p) => p.name).join(', ') || 'none'}).`);
+    const pick = await vscode.window.showQuickPick(params.map((p) => ({ label: p.name, description: p.description })), { title: 'Which parameter gets the new object\'s gs:// path?', ignoreFocusOut: true });
+    if (!pick) return { cancelled: true };
+    parameterName = pick.label;
+  } else if (!params.some((p) => p.name === parameterName)) {
+    throw new UserError(`The template has no text parameter "${parameterName}" (it has: ${params.map((p) => p.name).join(', ') || 'none'}).`);
+  }
+  const pipelineRoot = e.pipelineRoot ?? (typeof spec.spec?.defaultPipelineRoot === 'string' ? spec.spec.defaultPipelineRoot : undefined);
+  if (!pipelineRoot) throw new UserError('The runs need a pipeline root: set "pipelineRoot" on the Vertex endpoint (gs://BUCKET/PATH).');
+  const ask = (title: string, value: string, prompt: string) => vscode.window.showInputBox({ title, value, prompt, ignoreFocusOut: true });
+  const prefix = a.prefix ?? (scripted ? '' : await ask('Only objects under this prefix', 'incoming/', 'e.g. incoming/ (empty: every object of the bucket)'));
+  if (prefix === undefined) return { cancelled: true };
+  const suffix = a.suffix ?? (scripted ? '' : await ask('Only objects ending with', '.csv', 'e.g. .csv (empty: any)'));
+  if (suffix === undefined) return { cancelled: true };
+  let language = a.language;
+  if (!language) {
+    if (scripted) language = 'node';
+    else {
+      const pick = await vscode.window.showQuickPick([{ label: 'Python', language: 'python' as const }, { label: 'Node.js', language: 'node' as const }], { title: 'Language of the function', ignoreFocusOut: true });
+      if (!pick) return { cancelled: true };
+      language = pick.language;
+    }
+  }
+  const config: RetrainConfig = {
+    backend: 'vertex', project: e.project, region: e.region, templateUri, pipelineRoot,
+    ...(e.serviceAccount ? { serviceAccount: e.serviceAccount } : {}), ...(e.network ? { network: e.network } : {}), ...(e.labels ? { labels: e.labels } : {}),
+    ...(e.apiRoot ? { apiRoot: e.apiRoot } : {}),
+    parameterName, prefix, suffix, runNamePrefix: 'retrain',
+  };
+  return { config, language, scripted };
 }
 
 function where(a: { project?: string; region?: string }): { projectId: string; region: string } {

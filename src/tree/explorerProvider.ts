@@ -10,7 +10,7 @@ import { config } from '../config';
 import { ExplorerNode, PagedNode } from './node';
 import { RootKind, RootNode } from './rootNode';
 import { RunNode } from './runNode';
-import { VertexContext, VertexRootKind, VertexRootNode } from './vertexNodes';
+import { VertexContext, VertexRootKind, VertexRootNode, VertexRunFilter } from './vertexNodes';
 
 export class ExplorerProvider implements vscode.TreeDataProvider<ExplorerNode>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<ExplorerNode | undefined>();
@@ -33,6 +33,7 @@ export class ExplorerProvider implements vscode.TreeDataProvider<ExplorerNode>, 
       vertex: () => this.endpoints.getVertex(),
       templateRepository: () => this.endpoints.active()?.templateRepository,
       filterText: () => this.filterText,
+      vertexFilter: () => this.vertexRunFilter,
     };
     this.disposables.push(this.emitter);
     this.disposables.push(poller.onDidChangeRun((run) => this.onRunChanged(run)));
@@ -46,6 +47,13 @@ export class ExplorerProvider implements vscode.TreeDataProvider<ExplorerNode>, 
   }
 
   get filter(): string { return this.filterText; }
+
+  /** State and labels Vertex runs are filtered by (on the server). */
+  vertexRunFilter: VertexRunFilter = {};
+  setVertexFilter(f: VertexRunFilter): void {
+    this.vertexRunFilter = f;
+    this.refresh();
+  }
 
   private nameFilter(): Filter | undefined {
     return this.filterText ? nameContains(this.filterText, 'display_name') : undefined;

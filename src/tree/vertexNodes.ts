@@ -24,6 +24,18 @@ export interface VertexContext extends ExplorerContext {
   templateRepository(): string | undefined;
   /** The name filter of the view, as text. */
   filterText(): string;
+  /** State and label filters of Vertex runs (kfp.vertex.filterRuns). */
+  vertexFilter(): VertexRunFilter;
+}
+
+export interface VertexRunFilter { state?: string; labels?: Record<string, string> }
+
+/** The AIP-160 terms of a run filter (pipeline_service.proto ListPipelineJobsRequest.filter: state =, labels.key =). */
+export function vertexFilterTerms(f: VertexRunFilter): string[] {
+  const out: string[] = [];
+  if (f.state) out.push(`state=${lit(f.state.startsWith('PIPELINE_STATE_') ? f.state : `PIPELINE_STATE_${f.state}`)}`);
+  for (const [k, v] of Object.entries(f.labels ?? {})) out.push(`labels.${k}=${lit(v)}`);
+  return out;
 }
 
 /** An AIP-160 string literal. */
@@ -33,7 +45,7 @@ function runsList(ctx: VertexContext, filter?: string): PagedList<Run> {
   return new PagedList<Run>(async (o, signal) => {
     const v = await ctx.vertex();
     const text = ctx.filterText();
-    const f = [filter, text ? `display_name:${lit(`*${text}*`)}` : undefined].filter(Boolean).join(' AND ') || undefined;
+    const f = [filter, text ? `display_name:${lit(`*${text}*`)}` : undefined, ...vertexFilterTerms(ctx.vertexFilter())].filter(Boolean).join(' AND ') || undefined;
     const page = await v.listPipelineJobs({ pageSize: o.pageSize, pageToken: o.pageToken, filter: f, readMask: LIST_READ_MASK }, signal);
     return { items: page.items.map(runOfJob), nextPageToken: page.nextPageToken };
   }, ctx.pageSize());
@@ -53,7 +65,8 @@ export class VertexRootNode implements PagedNode {
     item.contextValue = `kfp.root ${this.kind}`;
     if (this.kind === 'vertexRuns') {
       item.tooltip = 'Vertex AI pipeline runs of the project and region, newest first.';
-      if (this.ctx.filterText()) item.description = `name contains "${this.ctx.filterText()}"`;
+      const terms = [this.ctx.filterText() ? `name contains "${this.ctx.filterText()}"` : '', ...vertexFilterTerms(this.ctx.vertexFilter())].filter(Boolean);
+      if (terms.length) item.description = terms.join(' · ');
     }
     if (this.kind === 'vertexTemplates') item.tooltip = this.ctx.templateRepository() ?? 'Set "templateRepository" on the endpoint (https://REGION-kfp.pkg.dev/PROJECT/REPOSITORY) to see its templates.';
     return item;
@@ -63,7 +76,8 @@ export class VertexRootNode implements PagedNode {
     if (this.kind === 'vertexRuns') {
       this.list ??= runsList(this.ctx) as PagedList<unknown>;
       this.ctx.register(this);
-      return pagedChildren(this, this.list as PagedList<Run>, (r) => this.runNodes(new RunNode(r, this)), this.ctx.filterText() ? 'No runs match the filter' : 'No pipeline runs in this region yet');
+      const filtered = Boolean(this.ctx.filterText() || vertexFilterTerms(this.ctx.vertexFilter()).length);
+      return pagedChildren(this, this.list as PagedList<Run>, (r) => this.runNodes(new RunNode(r, this)), filtered ? 'No runs match the filter' : 'No pipeline runs in this region yet');
     }
     if (this.kind === 'vertexSchedules') {
       this.list ??= new PagedList<Schedule>(async (o, signal) => {

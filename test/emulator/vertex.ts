@@ -142,6 +142,20 @@ export class VertexEmulator {
 
   async stop(): Promise<void> { await new Promise((r) => this.server?.close(r)); }
 
+  /** Runs and a template of `spec` to start from (the demo): a finished run, one that fails at a step named fail-step when the spec has one, one running, and the spec as template "latest". */
+  async seed(spec: Record<string, unknown>): Promise<void> {
+    const name = String((spec.pipelineInfo as { name?: string } | undefined)?.name ?? 'pipeline');
+    const now = Date.now();
+    for (const [i, ago] of [[1, 3600_000], [2, 600_000], [3, 0]] as const) {
+      const id = `${name}-seed-${i}`;
+      const { plan, end, failed } = this.plan(spec, id, now - ago, {});
+      this.jobs.set(id, { job: { name: `${this.parent}/pipelineJobs/${id}`, displayName: `${name} ${i}`, pipelineSpec: spec, runtimeConfig: { gcsOutputDirectory: 'gs://churn-data/pipeline-root' }, createTime: iso(now - ago), labels: { source: 'demo' } }, created: now - ago, plan, end, failed });
+    }
+    const content = Buffer.from(JSON.stringify(spec));
+    const version = `sha256:${createHash('sha256').update(content).digest('hex')}`;
+    this.templates.set(name, { versions: new Map([[version, { content, created: iso(now - 86400_000), description: 'seeded by the demo' }]]), tags: new Map([['latest', version]]), created: iso(now - 86400_000) });
+  }
+
   /** The URL a templateRepository setting names for this emulator's repository `repo`. */
   templateRepoUrl(repo = 'pipelines'): string { return `${this.url}/kfp/${this.region}/${this.project}/${repo}`; }
 
@@ -286,7 +300,8 @@ export class VertexEmulator {
       const t = this.resolveTemplate(templateUri);
       if (typeof t === 'string') return this.error(res, 404, 'NOT_FOUND', t);
       templateVersion = t.version;
-      spec ??= JSON.parse(t.content.toString('utf8')) as Record<string, unknown>;
+      // Templates are the compiled YAML (or JSON) as uploaded.
+      try { spec ??= parseSpec(t.content) as Record<string, unknown>; } catch (e) { return this.error(res, 400, 'INVALID_ARGUMENT', `The template ${templateUri} is not a KFP pipeline: ${(e as Error).message}`); }
     }
     if (!spec || typeof spec.root !== 'object') return this.error(res, 400, 'INVALID_ARGUMENT', 'pipeline_spec (or a template_uri) is required, and it must be a KFP pipeline spec with a root.');
     const rc = (job.runtimeConfig ?? {}) as { gcsOutputDirectory?: string; parameterValues?: Record<string, unknown> };

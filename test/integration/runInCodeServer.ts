@@ -108,6 +108,10 @@ async function uiChecks(): Promise<{ passed: number; failed: number }> {
             await page.getByRole('button', { name: 'Add Endpoint' }).click();
             const input = page.locator('.quick-input-widget input');
             await input.waitFor({ timeout: 10_000 });
+            // First the kind: a Kubeflow Pipelines server (the first row) or Vertex AI Pipelines.
+            await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Kubeflow Pipelines server' }).waitFor({ timeout: 10_000 });
+            await input.press('Enter');
+            await page.locator('.quick-input-widget', { hasText: 'URL of the KFP UI or API' }).waitFor({ timeout: 10_000 });
             await input.fill(emulator.url);
             await input.press('Enter');
             await page.locator('.quick-input-widget', { hasText: 'A short name for this endpoint' }).waitFor({ timeout: 10_000 });

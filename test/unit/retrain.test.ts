@@ -12,6 +12,8 @@ import { KfpEmulator } from '../emulator/server';
 import { GcpEmulator } from '../emulator/gcp';
 import { FunctionsClient } from '../../src/core/retrain/functionsClient';
 import { NodeTransport } from '../../src/core/http/transport';
+import { VertexEmulator } from '../emulator/vertex';
+import * as YAML from 'yaml';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -149,5 +151,63 @@ describe('the generated retrain function', function () {
       await assert.rejects(client.deploy({ projectId: 'proj', region: 'r1', functionId: 'retrain-b', runtime: 'nodejs20', entryPoint: 'retrain', zip: zipFunctionSource(fnDir).zip, bucket: 'b' }), /Build failed: the nodejs20 source has no package\.json/);
       await assert.rejects(client.deploy({ projectId: 'off-project', region: 'r1', functionId: 'retrain-c', runtime: 'nodejs20', entryPoint: 'retrain', zip, bucket: 'b' }), /Enable the API at https:\/\/console\.developers\.google\.com\/apis\/api\/cloudfunctions\.googleapis\.com/);
     } finally { await gcp.stop(); }
+  });
+});
+
+describe('the generated retrain function, starting Vertex AI pipeline jobs', function () {
+  this.timeout(60_000);
+  let vx: VertexEmulator;
+  let dir: string;
+  let vcfg: RetrainConfig;
+  before(async () => {
+    vx = new VertexEmulator({ stepMs: 50 });
+    await vx.start();
+    // The training pipeline as a template version tagged "latest" in the emulator's KFP repository.
+    const spec = YAML.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/pipelines/hello_pipeline.yaml'), 'utf8')) as Record<string, unknown>;
+    const form = new FormData();
+    form.append('tags', 'latest');
+    form.append('content', new Blob([JSON.stringify(spec)]), 'hello.json');
+    const answer = await (await fetch(vx.templateRepoUrl('pipelines'), { method: 'POST', body: form })).text();
+    assert.match(answer, /^[^/]+\/sha256:[0-9a-f]{64}$/);
+    vcfg = { backend: 'vertex', project: vx.project, region: vx.region, apiRoot: vx.url, templateUri: `${vx.templateRepoUrl('pipelines')}/${answer.split('/')[0]}/latest`, pipelineRoot: 'gs://churn-data/root', parameterName: 'recipient', prefix: 'incoming/', suffix: '.csv', runNamePrefix: 'retrain', labels: { trigger: 'new-data' } };
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kfp-retrain-vertex-'));
+  });
+  after(async () => { await vx.stop(); fs.rmSync(dir, { recursive: true, force: true }); });
+
+  it('checks its Vertex settings', () => {
+    assert.deepEqual(checkRetrainConfig(vcfg), []);
+    assert.deepEqual(checkRetrainConfig({ ...vcfg, templateUri: 'x', pipelineRoot: 's3://b' }), [
+      'templateUri must name a template version or tag (https://REGION-kfp.pkg.dev/PROJECT/REPO/PACKAGE/TAG)', 'pipelineRoot must be a gs:// URI (the runs\' output folder)',
+    ]);
+  });
+
+  it('Node.js: through the real Functions Framework, one pipeline job for an event delivered twice, from the template', async () => {
+    const node = path.join(dir, 'node');
+    write(node, retrainFiles('node', vcfg));
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(node, 'node_modules'), 'dir');
+    const r = await run(process.execPath, ['--test', 'test/'], { cwd: node, env: { ...process.env, KFP_TEST_HOST: '', VERTEX_TEST_ROOT: vx.url, RETRAIN_CONFIG: JSON.stringify({}) } });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /# pass 3/);
+    const jobs = [...vx.jobs.values()].map((j) => j.job as { name: string; displayName: string; templateUri: string; templateMetadata?: { version: string }; runtimeConfig: { parameterValues: Record<string, string>; gcsOutputDirectory: string }; labels: Record<string, string> });
+    assert.equal(jobs.length, 1, 'one job for the event delivered twice');
+    assert.match(jobs[0].name, /\/pipelineJobs\/retrain-[0-9a-f]{40}$/);
+    assert.equal(jobs[0].templateUri, vcfg.templateUri);
+    assert.match(jobs[0].templateMetadata!.version, /^sha256:/, 'the server resolved the tag');
+    assert.match(jobs[0].runtimeConfig.parameterValues.recipient, /^gs:\/\/test-bucket\/incoming\/test-\d+\.csv$/);
+    assert.equal(jobs[0].runtimeConfig.gcsOutputDirectory, 'gs://churn-data/root');
+    assert.equal(jobs[0].labels.trigger, 'new-data');
+    assert.ok(vx.requests.every((x) => x.auth === undefined), 'no token to a root that is not Google\'s');
+  });
+
+  it('Python: the same logic with the standard library', async function () {
+    try { execFileSync('python3', ['--version'], { stdio: 'ignore' }); } catch { console.log('      (skipped: no python3)'); this.skip(); }
+    const py = path.join(dir, 'py');
+    write(py, retrainFiles('python', { ...vcfg, runNamePrefix: 'pyretrain' }));
+    const before = vx.jobs.size;
+    const r = await run('python3', ['-m', 'unittest', 'discover', '-s', 'test', '-v'], { cwd: py, env: { ...process.env, KFP_TEST_HOST: '', VERTEX_TEST_ROOT: vx.url } });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stderr, /Ran 3 tests/);
+    assert.doesNotMatch(r.stderr, /skipped/);
+    assert.equal(vx.jobs.size, before + 1);
   });
 });

@@ -9,16 +9,28 @@
 // KFP REST calls with the standard library only) behave the same.
 
 export interface RetrainConfig {
+  /** Where runs start: a KFP server (default) or Vertex AI Pipelines. */
+  backend?: 'kfp' | 'vertex';
   /** KFP's base URL as the function reaches it (e.g. https://HOST/pipeline, or an in-cluster URL). */
-  kfpHost: string;
+  kfpHost?: string;
   /** none | iap (an ID token for iapClientId from the metadata server) | bearer (the KFP_AUTHORIZATION variable). */
-  auth: 'none' | 'iap' | 'bearer';
+  auth?: 'none' | 'iap' | 'bearer';
+  /** Vertex AI: project, region, and the template the job runs (https://REGION-kfp.pkg.dev/P/REPO/PACKAGE/TAG|sha256:…). */
+  project?: string;
+  region?: string;
+  templateUri?: string;
+  pipelineRoot?: string;
+  serviceAccount?: string;
+  network?: string;
+  labels?: Record<string, string>;
+  /** Vertex AI: another API root (a private endpoint, an emulator); it gets no token. */
+  apiRoot?: string;
   iapClientId?: string;
   /** Multi-user Kubeflow behind a gateway that trusts it: the user header and its value. */
   userHeader?: string;
   userId?: string;
   namespace?: string;
-  pipelineId: string;
+  pipelineId?: string;
   /** Empty: the pipeline's latest version when the event arrives. */
   pipelineVersionId?: string;
   experimentId?: string;
@@ -92,6 +104,46 @@ async function kfp(cfg, env, fetchFn, method, p, body) {
   return text ? JSON.parse(text) : {};
 }
 
+// ---- Vertex AI Pipelines (backend "vertex") ----------------------------------
+// A PipelineJob from the template (pipeline_job.proto: templateUri, runtimeConfig), its ID made from the event, so a
+// second delivery is refused as ALREADY_EXISTS (409) instead of starting a second run. The token comes from the
+// metadata server of the function's service account; only Google's hosts get it.
+
+function vertexRoot(cfg) { return (cfg.apiRoot || \`https://\${cfg.region}-aiplatform.googleapis.com\`).replace(/\\/$/, ''); }
+
+function jobIdOf(event) {
+  const data = typeof event.data === 'string' ? JSON.parse(event.data) : (event.data || {});
+  const key = \`\${event.source || ''} \${event.id || \`\${data.bucket}/\${data.name}#\${data.generation || ''}\`}\`;
+  return \`retrain-\${require('node:crypto').createHash('sha256').update(key).digest('hex').slice(0, 40)}\`;
+}
+
+async function vertexHeaders(cfg, env, fetchFn) {
+  const h = { 'content-type': 'application/json' };
+  if (env.VERTEX_AUTHORIZATION) h.authorization = env.VERTEX_AUTHORIZATION;
+  else if (/^https:\\/\\/[^/]*googleapis\\.com(\\/|$)/.test(vertexRoot(cfg))) {
+    const r = await fetchFn('http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token', { headers: { 'Metadata-Flavor': 'Google' } });
+    if (!r.ok) throw new Error(\`no access token from the metadata server (HTTP \${r.status})\`);
+    h.authorization = \`Bearer \${(await r.json()).access_token}\`;
+  }
+  return h;
+}
+
+async function startVertex(event, d, cfg, env, fetchFn, log) {
+  const jobId = jobIdOf(event);
+  const parent = \`projects/\${cfg.project}/locations/\${cfg.region}\`;
+  const body = {
+    displayName: d.runName.slice(0, 128), templateUri: cfg.templateUri,
+    runtimeConfig: { gcsOutputDirectory: cfg.pipelineRoot, parameterValues: { ...(cfg.parameters || {}), [cfg.parameterName]: d.gcsPath } },
+    ...(cfg.serviceAccount ? { serviceAccount: cfg.serviceAccount } : {}), ...(cfg.network ? { network: cfg.network } : {}), ...(cfg.labels ? { labels: cfg.labels } : {}),
+  };
+  const res = await fetchFn(\`\${vertexRoot(cfg)}/v1/\${parent}/pipelineJobs?pipelineJobId=\${jobId}\`, { method: 'POST', headers: await vertexHeaders(cfg, env, fetchFn), body: JSON.stringify(body) });
+  const text = await res.text();
+  if (res.status === 409) { log(\`already started for this event: run \${jobId}\`); return { duplicate: true, runId: jobId, runName: d.runName }; }
+  if (!res.ok) { const e = new Error(\`Vertex AI create pipeline job: HTTP \${res.status} \${text.slice(0, 300)}\`); e.status = res.status; throw e; }
+  log(\`started run \${jobId} (\${d.runName}) with \${cfg.parameterName}=\${d.gcsPath}\`);
+  return { runId: jobId, runName: d.runName, gcsPath: d.gcsPath };
+}
+
 /**
  * Handles one event. Throws on failures worth retrying (no answer, 5xx, 429), so that a function deployed with
  * retries gets the event again; a retry finds the run a lost answer had created and starts no second one.
@@ -100,6 +152,7 @@ async function startRetrain(event, { cfg = loadConfig(), env = process.env, fetc
   const d = decide(event, cfg);
   if (d.skip) { log(\`skipped: \${d.skip}\`); return { skipped: d.skip }; }
   try {
+    if (cfg.backend === 'vertex') return await startVertex(event, d, cfg, env, fetchFn, log);
     const filter = encodeURIComponent(JSON.stringify({ predicates: [{ key: 'display_name', operation: 'EQUALS', string_value: d.runName }] }));
     const scope = \`\${cfg.experimentId ? \`&experiment_id=\${encodeURIComponent(cfg.experimentId)}\` : ''}\${cfg.namespace ? \`&namespace=\${encodeURIComponent(cfg.namespace)}\` : ''}\`;
     const existing = await kfp(cfg, env, fetchFn, 'GET', \`runs?page_size=1&filter=\${filter}\${scope}\`);
@@ -165,7 +218,7 @@ test('skips other objects, folders and other events', () => {
   assert.ok(decide({ ...event('incoming/x.csv'), type: 'google.cloud.storage.object.v1.deleted' }, cfg).skip);
 });
 
-test('through the Functions Framework: one run for an event delivered twice', { skip: !process.env.KFP_TEST_HOST && 'set KFP_TEST_HOST (and RETRAIN_CONFIG) to run against a KFP server' }, async () => {
+test('through the Functions Framework: one run for an event delivered twice', { skip: !process.env.KFP_TEST_HOST && !process.env.VERTEX_TEST_ROOT && 'set KFP_TEST_HOST (KFP) or VERTEX_TEST_ROOT (Vertex AI), and RETRAIN_CONFIG, to run against a server' }, async () => {
   require('../index');
   const { getTestServer } = require('@google-cloud/functions-framework/testing');
   const server = getTestServer('${ENTRY_POINT}');
@@ -180,9 +233,14 @@ test('through the Functions Framework: one run for an event delivered twice', { 
   try {
     assert.equal((await send()).status, 204);
     assert.equal((await send()).status, 204);
-    const filter = encodeURIComponent(JSON.stringify({ predicates: [{ key: 'display_name', operation: 'IS_SUBSTRING', string_value: object }] }));
-    const runs = await (await fetch(\`\${process.env.KFP_TEST_HOST}/apis/v2beta1/runs?filter=\${filter}\`)).json();
-    assert.equal((runs.runs || []).length, 1);
+    if (c.backend === 'vertex') {
+      const jobs = await (await fetch(\`\${process.env.VERTEX_TEST_ROOT}/v1/projects/\${c.project}/locations/\${c.region}/pipelineJobs?filter=\${encodeURIComponent(\`display_name:"*\${object}*"\`)}\`)).json();
+      assert.equal((jobs.pipelineJobs || []).length, 1);
+    } else {
+      const filter = encodeURIComponent(JSON.stringify({ predicates: [{ key: 'display_name', operation: 'IS_SUBSTRING', string_value: object }] }));
+      const runs = await (await fetch(\`\${process.env.KFP_TEST_HOST}/apis/v2beta1/runs?filter=\${filter}\`)).json();
+      assert.equal((runs.runs || []).length, 1);
+    }
   } finally { server.close(); }
 });
 `;
@@ -192,8 +250,10 @@ test('through the Functions Framework: one run for an event delivered twice', { 
 function pythonFiles(): Record<string, string> {
   const retrain = `${HEADER('#')}
 """The logic of the function, with the standard library only (urllib): testable without the framework."""
+import hashlib
 import json
 import os
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -265,6 +325,52 @@ def _kfp(cfg, env, opener, method, path, body=None):
     return json.loads(text) if text else {}
 
 
+# ---- Vertex AI Pipelines (backend "vertex") ------------------------------------
+# A PipelineJob from the template, its ID made from the event, so a second delivery is refused as ALREADY_EXISTS
+# (409) instead of starting a second run. The token comes from the metadata server; only Google's hosts get it.
+
+def _vertex_root(cfg):
+    return (cfg.get("apiRoot") or "https://%s-aiplatform.googleapis.com" % cfg["region"]).rstrip("/")
+
+
+def job_id_of(event):
+    data = event.get("data") or {}
+    if isinstance(data, (str, bytes)):
+        data = json.loads(data)
+    key = "%s %s" % (event.get("source") or "", event.get("id") or "%s/%s#%s" % (data.get("bucket"), data.get("name"), data.get("generation", "")))
+    return "retrain-" + hashlib.sha256(key.encode()).hexdigest()[:40]
+
+
+def _start_vertex(event, d, cfg, env, opener, log):
+    job_id = job_id_of(event)
+    headers = {"content-type": "application/json"}
+    if env.get("VERTEX_AUTHORIZATION"):
+        headers["authorization"] = env["VERTEX_AUTHORIZATION"]
+    elif re.match(r"^https://[^/]*googleapis\\.com(/|$)", _vertex_root(cfg)):
+        req = urllib.request.Request("http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token", headers={"Metadata-Flavor": "Google"})
+        with opener(req, timeout=30) as r:
+            headers["authorization"] = "Bearer " + json.load(r)["access_token"]
+    params = dict(cfg.get("parameters") or {})
+    params[cfg["parameterName"]] = d["gcsPath"]
+    body = {"displayName": d["runName"][:128], "templateUri": cfg["templateUri"],
+            "runtimeConfig": {"gcsOutputDirectory": cfg["pipelineRoot"], "parameterValues": params}}
+    for k in ("serviceAccount", "network", "labels"):
+        if cfg.get(k):
+            body[k] = cfg[k]
+    url = "%s/v1/projects/%s/locations/%s/pipelineJobs?pipelineJobId=%s" % (_vertex_root(cfg), cfg["project"], cfg["region"], job_id)
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers=headers)
+    try:
+        with opener(req, timeout=60) as r:
+            r.read()
+    except urllib.error.HTTPError as e:
+        if e.code == 409:
+            log("already started for this event: run " + job_id)
+            return {"duplicate": True, "runId": job_id, "runName": d["runName"]}
+        raise KfpError("Vertex AI create pipeline job: HTTP %s %s" % (e.code, e.read().decode()[:300]), e.code)
+    log("started run %s (%s) with %s=%s" % (job_id, d["runName"], cfg["parameterName"], d["gcsPath"]))
+    return {"runId": job_id, "runName": d["runName"], "gcsPath": d["gcsPath"]}
+
+
 def start_retrain(event, cfg=None, env=None, opener=urllib.request.urlopen, log=print):
     """Handles one event; raises on failures worth retrying (no answer, 5xx, 429)."""
     cfg = load_config(env) if cfg is None else cfg
@@ -274,6 +380,8 @@ def start_retrain(event, cfg=None, env=None, opener=urllib.request.urlopen, log=
         log("skipped: " + d["skip"])
         return {"skipped": d["skip"]}
     try:
+        if cfg.get("backend") == "vertex":
+            return _start_vertex(event, d, cfg, env, opener, log)
         flt = urllib.parse.quote(json.dumps({"predicates": [{"key": "display_name", "operation": "EQUALS", "string_value": d["runName"]}]}), safe="")
         scope = ("&experiment_id=" + urllib.parse.quote(cfg["experimentId"], safe="") if cfg.get("experimentId") else "") + \\
                 ("&namespace=" + urllib.parse.quote(cfg["namespace"], safe="") if cfg.get("namespace") else "")
@@ -349,7 +457,7 @@ class Decide(unittest.TestCase):
         self.assertIn("skip", decide(dict(event("incoming/x.csv"), type="google.cloud.storage.object.v1.deleted"), self.cfg))
 
 
-@unittest.skipUnless(os.environ.get("KFP_TEST_HOST"), "set KFP_TEST_HOST (and RETRAIN_CONFIG) to run against a KFP server")
+@unittest.skipUnless(os.environ.get("KFP_TEST_HOST") or os.environ.get("VERTEX_TEST_ROOT"), "set KFP_TEST_HOST (KFP) or VERTEX_TEST_ROOT (Vertex AI), and RETRAIN_CONFIG, to run against a server")
 class AgainstKfp(unittest.TestCase):
     def test_duplicate_delivery_starts_one_run(self):
         cfg = load_config()
@@ -359,9 +467,14 @@ class AgainstKfp(unittest.TestCase):
         self.assertIn("runId", first)
         self.assertEqual(second.get("duplicate"), True)
         self.assertEqual(second["runId"], first["runId"])
-        flt = urllib.parse.quote(json.dumps({"predicates": [{"key": "display_name", "operation": "IS_SUBSTRING", "string_value": name}]}), safe="")
-        with urllib.request.urlopen(os.environ["KFP_TEST_HOST"] + "/apis/v2beta1/runs?filter=" + flt) as r:
-            self.assertEqual(len(json.load(r).get("runs") or []), 1)
+        if cfg.get("backend") == "vertex":
+            flt = urllib.parse.quote('display_name:"*%s*"' % name, safe="")
+            with urllib.request.urlopen("%s/v1/projects/%s/locations/%s/pipelineJobs?filter=%s" % (os.environ["VERTEX_TEST_ROOT"], cfg["project"], cfg["region"], flt)) as r:
+                self.assertEqual(len(json.load(r).get("pipelineJobs") or []), 1)
+        else:
+            flt = urllib.parse.quote(json.dumps({"predicates": [{"key": "display_name", "operation": "IS_SUBSTRING", "string_value": name}]}), safe="")
+            with urllib.request.urlopen(os.environ["KFP_TEST_HOST"] + "/apis/v2beta1/runs?filter=" + flt) as r:
+                self.assertEqual(len(json.load(r).get("runs") or []), 1)
 
 
 if __name__ == "__main__":
@@ -380,7 +493,15 @@ export function retrainFiles(language: RetrainLanguage, cfg: RetrainConfig): Rec
 /** Checks the settings before writing anything. */
 export function checkRetrainConfig(c: RetrainConfig): string[] {
   const out: string[] = [];
-  try { const u = new URL(c.kfpHost); if (!/^https?:$/.test(u.protocol)) out.push('kfpHost must be an http(s) URL'); } catch { out.push(`kfpHost "${c.kfpHost}" is not a URL`); }
+  if (c.backend === 'vertex') {
+    if (!c.project) out.push('project is required');
+    if (!c.region) out.push('region is required');
+    if (!c.templateUri || !/^https?:\/\/\S+\/[^/]+\/[^/]+$/.test(c.templateUri)) out.push('templateUri must name a template version or tag (https://REGION-kfp.pkg.dev/PROJECT/REPO/PACKAGE/TAG)');
+    if (!c.pipelineRoot || !/^gs:\/\/[^/]+/.test(c.pipelineRoot)) out.push('pipelineRoot must be a gs:// URI (the runs\' output folder)');
+    if (!c.parameterName || !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(c.parameterName)) out.push('parameterName must name a pipeline parameter');
+    return out;
+  }
+  try { const u = new URL(c.kfpHost ?? ''); if (!/^https?:$/.test(u.protocol)) out.push('kfpHost must be an http(s) URL'); } catch { out.push(`kfpHost "${c.kfpHost}" is not a URL`); }
   if (!c.pipelineId) out.push('pipelineId is required');
   if (!c.parameterName || !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(c.parameterName)) out.push('parameterName must name a pipeline parameter');
   if (c.auth === 'iap' && !c.iapClientId) out.push('auth "iap" needs iapClientId (the OAuth client ID of the IAP in front of KFP)');

@@ -126,6 +126,21 @@ describe('Vertex AI Pipelines: a second backend', function () {
     assert.equal(web.url, r.consoleUrl);
   });
 
+  it('filters the runs on the server by state and labels', async () => {
+    const f = await run('kfp.vertex.filterRuns', { labels: { team: 'ml' } });
+    assert.equal(f.ok, true, f.error);
+    const shown = await children(await root('Pipeline runs'));
+    assert.equal(shown.length, 1, shown.map(label).join(', '));
+    assert.ok(emu.requests.some((r) => r.path.includes(encodeURIComponent('labels.team="ml"'))), 'the filter went to the server');
+    assert.match(String((await root('Pipeline runs')).treeItem().description), /labels\.team="ml"/);
+    await run('kfp.vertex.filterRuns', { state: 'FAILED' });
+    assert.equal(label((await children(await root('Pipeline runs')))[0]), 'No runs match the filter');
+    const bad = await run('kfp.vertex.filterRuns', { state: 'DONE' });
+    assert.equal(bad.ok, false);
+    await run('kfp.vertex.filterRuns', {});
+    assert.ok((await children(await root('Pipeline runs'))).length > 10);
+  });
+
   it('cancels a running run; the run view shows it cancelled; clone starts a new one; delete removes it', async () => {
     const slow = new VertexEmulator({ stepMs: 6000 });
     await slow.start();
@@ -195,6 +210,30 @@ describe('Vertex AI Pipelines: a second backend', function () {
     const job = emu.jobs.get((r.run as { run_id: string }).run_id)!.job as { templateUri: string; templateMetadata: { version: string } };
     assert.match(job.templateUri, /\/latest$/);
     assert.equal(job.templateMetadata.version, up.version);
+  });
+
+  it('retrain on new data: generates a function that starts a pipeline job from the template, and tests it locally', async () => {
+    const pkg = [...emu.templates.keys()][0];
+    const templateUri = `${emu.templateRepoUrl('pipelines')}/${pkg}/latest`;
+    const wrong = await run('kfp.retrain.generate', { templateUri, parameterName: 'nope', preview: false, folder: 'retrain-vertex' });
+    assert.equal(wrong.ok, false);
+    assert.match(wrong.error!, /no text parameter "nope" \(it has: recipient\)/);
+    const g = await run('kfp.retrain.generate', { templateUri, parameterName: 'recipient', prefix: 'incoming/', suffix: '.csv', language: 'node', preview: false, folder: 'retrain-vertex' });
+    assert.equal(g.ok, true, g.error);
+    const config = g.config as Record<string, unknown>;
+    assert.deepEqual([config.backend, config.project, config.region, config.templateUri, config.pipelineRoot], ['vertex', 'demo-project', 'us-central1', templateUri, 'gs://demo-bucket/pipeline-root']);
+    // The framework from this project's node_modules, as npm install in the folder would put it there.
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, 'retrain-vertex', 'node_modules'), 'dir');
+    const before = emu.jobs.size;
+    const t = await run('kfp.retrain.testLocally', { folder: 'retrain-vertex', object: 'gs://churn-data/incoming/day-9.csv', eventId: 'vertex-local-1' });
+    assert.equal(t.ok, true, `${t.error} ${t.output}`);
+    assert.match(String(t.runId), /^retrain-[0-9a-f]{40}$/);
+    const again = await run('kfp.retrain.testLocally', { folder: 'retrain-vertex', object: 'gs://churn-data/incoming/day-9.csv', eventId: 'vertex-local-1' });
+    assert.equal(again.duplicate, true, 'the same event starts no second job');
+    assert.equal(emu.jobs.size, before + 1);
+    const job = emu.jobs.get(String(t.runId))!.job as { runtimeConfig: { parameterValues: Record<string, string> } };
+    assert.equal(job.runtimeConfig.parameterValues.recipient, 'gs://churn-data/incoming/day-9.csv');
+    fs.rmSync(path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, 'retrain-vertex'), { recursive: true, force: true });
   });
 
   it('says what to do when the API is disabled, a permission is missing, or the credentials expired', async () => {
