@@ -31,6 +31,8 @@ export interface EndpointConfig {
   network?: string;
   /** Vertex: KFP template repository, https://REGION-kfp.pkg.dev/PROJECT/REPO. */
   templateRepository?: string;
+  /** Vertex: the Vertex AI Experiment each run is linked to (created when missing). */
+  experiment?: string;
   /** Vertex: labels put on every run. */
   labels?: Record<string, string>;
   /** Vertex: a root serving the Vertex AI, Cloud Logging and Artifact Registry APIs instead of Google's (private endpoint, emulator); it gets no credentials. */
@@ -123,10 +125,12 @@ function parseVertex(name: string, e: Record<string, unknown>): EndpointConfig |
     const p = labelProblem(labels);
     if (p) return `has a ${p}`;
   }
+  const experiment = str('experiment');
+  if (experiment && !/^[a-z0-9][a-z0-9-]{0,127}$/.test(experiment)) return `has the experiment "${experiment}": an experiment name holds lowercase letters, digits and "-"`;
   const serviceAccount = str('serviceAccount');
   if (serviceAccount && !/^[^@\s]+@[^@\s]+$/.test(serviceAccount)) return `has the serviceAccount "${serviceAccount}", which is not an e-mail address`;
   return {
-    name, kind: 'vertex', project, region, pipelineRoot, network, apiRoot, templateRepository, labels, serviceAccount,
+    name, kind: 'vertex', project, region, pipelineRoot, network, apiRoot, templateRepository, labels, serviceAccount, experiment,
     url: apiRoot ?? googleRoots(region).aiplatform, uiUrl: 'https://console.cloud.google.com/vertex-ai/pipelines',
   };
 }

@@ -98,6 +98,10 @@ export class VertexSubmit {
       if (err instanceof JobInputError) return { ok: false, kind: 'invalid', error: err.message };
       throw err;
     }
+    // An experiment is checked (and created) before the run starts, as the SDK's _validate_experiment does.
+    const experiment = o.args.experiment ?? e.experiment;
+    let experimentCreated = false;
+    if (experiment) experimentCreated = (await v.ensureExperiment(experiment)).created;
     const jobId = jobIdFor(parsed.name ?? 'pipeline');
     let job: PipelineJob;
     let foundAfterNoAnswer = false;
@@ -113,11 +117,34 @@ export class VertexSubmit {
     }
     const id = jobIdOf(job);
     log().info(`Started Vertex AI run ${job.name} (${o.runName}) of ${parsed.name}`);
+    let experimentResult: Record<string, unknown> | undefined;
+    if (experiment) experimentResult = await this.linkExperiment(v, id, experiment, experimentCreated);
     return {
-      ok: true, backend: 'vertex', parameters: o.parameters, foundAfterNoAnswer, ...o.extra,
+      ok: true, backend: 'vertex', parameters: o.parameters, foundAfterNoAnswer, ...o.extra, ...(experimentResult ? { experiment: experimentResult } : {}),
       run: { run_id: id, display_name: job.displayName, state: pipelineState(job.state) },
       name: job.name, consoleUrl: consoleRunUrl(e.project!, e.region!, id), pipelineRoot: job.runtimeConfig?.gcsOutputDirectory,
     };
+  }
+
+  /**
+   * Links a started run to its experiment: the run's pipelineRunContext appears some time after the job is
+   * created (the SDK polls for it), then becomes a child of the experiment. A failure is said, the run stays.
+   */
+  private async linkExperiment(v: VertexClient, id: string, experiment: string, created: boolean, waitMs = 60_000): Promise<Record<string, unknown>> {
+    const until = Date.now() + waitMs;
+    try {
+      for (;;) {
+        const ctx = (await v.getPipelineJob(id)).jobDetail?.pipelineRunContext?.name;
+        if (ctx) { await v.addRunToExperiment(experiment, ctx); return { name: experiment, created, linked: true }; }
+        if (Date.now() > until) throw new Error(`the run's metadata context did not appear within ${waitMs / 1000} s`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    } catch (err) {
+      const why = `The run started, but could not be linked to the experiment "${experiment}": ${(err as Error).message}`;
+      log().warn(why);
+      void vscode.window.showWarningMessage(why);
+      return { name: experiment, created, linked: false, error: why };
+    }
   }
 
   /** Upload the compiled pipeline as a template version with tags. */

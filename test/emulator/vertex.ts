@@ -113,6 +113,8 @@ export class VertexEmulator {
   readonly schedules = new Map<string, ScheduleRec>();
   readonly templates = new Map<string, TemplatePkg>();
   readonly operations = new Map<string, { done: number; op: Record<string, unknown> }>();
+  /** ML Metadata contexts of the default store (experiments), with their children. */
+  readonly contexts = new Map<string, { context: Record<string, unknown>; children: string[] }>();
   readonly requests: Array<{ method: string; path: string; auth?: string; body?: string }> = [];
   private nextTaskId = 1000;
 
@@ -220,6 +222,33 @@ export class VertexEmulator {
       const out = { ...op.op, done: Date.now() >= op.done };
       if (out.done) Object.assign(out, { response: { '@type': 'type.googleapis.com/google.protobuf.Empty' } });
       return this.send(res, 200, out);
+    }
+    // ---- ML Metadata contexts (metadata_service.proto CreateContext, GetContext, AddContextChildren; context.proto)
+    const ctxs = `/v1/${this.parent}/metadataStores/default/contexts`;
+    if (u.pathname === ctxs && method === 'POST') {
+      const id = u.searchParams.get('contextId') ?? '';
+      // metadata_service.proto CreateContextRequest.context_id: "Must be of the form [a-z0-9][a-z0-9-]{0,127}"; 409 when taken.
+      if (!/^[a-z0-9][a-z0-9-]{0,127}$/.test(id)) return this.error(res, 400, 'INVALID_ARGUMENT', `Invalid context_id ${id}.`);
+      const c = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
+      const p = checkMessage(`${AIP}.Context`, c, 'context');
+      if (p.length) return this.error(res, 400, 'INVALID_ARGUMENT', p.join('\n'));
+      if (this.contexts.has(id)) return this.error(res, 409, 'ALREADY_EXISTS', `Context ${ctxs.slice(4)}/${id} already exists.`);
+      const out = { ...c, name: `${this.parent}/metadataStores/default/contexts/${id}`, createTime: iso(Date.now()), updateTime: iso(Date.now()), etag: '1' };
+      this.contexts.set(id, { context: out, children: [] });
+      return this.answer(res, 'Context', out);
+    }
+    if ((m = /^\/v1\/projects\/[^/]+\/locations\/[^/]+\/metadataStores\/default\/contexts\/([^/:]+)(:addContextChildren)?$/.exec(u.pathname))) {
+      const rec = this.contexts.get(m[1]);
+      if (!rec) return this.error(res, 404, 'NOT_FOUND', `Context ${m[1]} not found.`);
+      if (method === 'GET' && !m[2]) return this.answer(res, 'Context', rec.context);
+      if (method === 'POST' && m[2]) {
+        const req = JSON.parse(body.toString('utf8') || '{}') as { childContexts?: string[] };
+        const known = new Set([...this.jobs.entries()].map(([id, r]) => (Date.now() >= r.created + this.queued ? this.runContextOf(id) : '')));
+        const unknown = (req.childContexts ?? []).find((c) => !known.has(c));
+        if (unknown) return this.error(res, 404, 'NOT_FOUND', `Context ${unknown} not found.`);
+        rec.children.push(...(req.childContexts ?? []));
+        return this.answer(res, 'AddContextChildrenResponse', {});
+      }
     }
     // ---- pipelineJobs
     const jobs = `/v1/${this.parent}/pipelineJobs`;
@@ -375,13 +404,16 @@ export class VertexEmulator {
     // The wording of a failed job's error is this emulator's (UNCONFIRMED); its code 9 is FAILED_PRECONDITION.
     if (state === 'PIPELINE_STATE_FAILED') j.error = { code: 9, message: `The DAG failed because some tasks failed. The failed tasks are: [${rec.failed.join(', ')}].` };
     j.updateTime = iso(Math.min(now, state.endsWith('SUCCEEDED') || state.endsWith('FAILED') ? rec.end : now));
-    j.jobDetail = {
+    // The run's metadata contexts appear once the job has left the queue (python-aiplatform polls for pipelineRunContext).
+    j.jobDetail = now >= queuedUntil ? {
       pipelineContext: { name: `projects/${this.projectNumber}/locations/${this.region}/metadataStores/default/contexts/${String(j.displayName ?? id).toLowerCase().replace(/[^-a-z0-9]+/g, '-')}` },
-      pipelineRunContext: { name: `projects/${this.projectNumber}/locations/${this.region}/metadataStores/default/contexts/${id}` },
+      pipelineRunContext: { name: this.runContextOf(id) },
       taskDetails: details,
-    };
+    } : { taskDetails: details };
     return j;
   }
+
+  runContextOf(jobId: string): string { return `projects/${this.projectNumber}/locations/${this.region}/metadataStores/default/contexts/${jobId}`; }
 
   /** When every task starts and ends, and how it ends (the emulator's rules, in the header). */
   private plan(spec: Record<string, unknown>, jobId: string, t0: number, params: Record<string, unknown>): { plan: PlanTask[]; end: number; failed: string[] } {

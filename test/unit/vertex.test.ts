@@ -267,6 +267,17 @@ describe('Vertex AI: runs against the emulator', function () {
     assert.equal((await c.listSchedules()).items.length, 0);
   });
 
+  it('experiments: created when missing, found when there, a run linked once its metadata context exists', async () => {
+    assert.deepEqual(await c.ensureExperiment('exp-1'), { created: true });
+    assert.deepEqual(await c.ensureExperiment('exp-1'), { created: false });
+    await assert.rejects(c.ensureExperiment('Bad Name'), /not an experiment name/);
+    await c.createPipelineJob(pipelineJobBody({ spec: controlFlowSpec(), pipelineRoot: 'gs://b/r' }), 'exp-run-1');
+    const j = await waitJob(c, 'exp-run-1', (x) => Boolean(x.jobDetail?.pipelineRunContext?.name));
+    await c.addRunToExperiment('exp-1', j.jobDetail!.pipelineRunContext!.name!);
+    assert.deepEqual(emu.contexts.get('exp-1')!.children, [j.jobDetail!.pipelineRunContext!.name]);
+    await assert.rejects(c.addRunToExperiment('exp-1', 'projects/1/locations/r/metadataStores/default/contexts/nope'), /404/);
+  });
+
   it('templates: upload with tags, list versions and tags, run from a tag', async () => {
     const repo = templateRepo(emu.templateRepoUrl('pipelines'), emu.region);
     const spec = controlFlowSpec();

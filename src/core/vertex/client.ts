@@ -154,6 +154,32 @@ export class VertexClient {
     await this.waitOperation(op, 'Delete the schedule', signal);
   }
 
+  // ---- Vertex AI Experiments (ML Metadata contexts) ---------------------------
+  // As python-aiplatform links a run (metadata/experiment_resources.py Experiment.get_or_create and
+  // _log_experiment_loggable): the experiment is a context of schema system.Experiment in the default metadata store,
+  // created when missing; the job's pipelineRunContext is added to it as a child (MetadataService AddContextChildren).
+
+  experimentName(experiment: string): string { return `${this.parent}/metadataStores/default/contexts/${experiment}`; }
+
+  /** Gets or creates the experiment; returns whether it was created. */
+  async ensureExperiment(experiment: string, signal?: AbortSignal): Promise<{ created: boolean }> {
+    if (!/^[a-z0-9][a-z0-9-]{0,127}$/.test(experiment)) throw new VertexError(`"${experiment}" is not an experiment name: lowercase letters, digits and "-", starting with a letter or digit, at most 128.`, 400);
+    const res = await this.call(this.roots.aiplatform, 'GET', `/v1/${this.experimentName(experiment)}`, 'Get the experiment', undefined, {}, undefined, signal);
+    if (res.status === 200) {
+      const c = this.json<{ schemaTitle?: string }>(res, 'Get the experiment');
+      if (c.schemaTitle && c.schemaTitle !== 'system.Experiment') throw new VertexError(`"${experiment}" names a metadata context of schema ${c.schemaTitle}, not an experiment.`, 409);
+      return { created: false };
+    }
+    if (res.status !== 404) throw vertexError(res, 'Get the experiment', this.location);
+    await this.ai('POST', `/v1/${this.parent}/metadataStores/default/contexts?contextId=${encodeURIComponent(experiment)}`, 'Create the experiment',
+      { displayName: experiment, schemaTitle: 'system.Experiment', schemaVersion: '0.0.1', metadata: { experiment_deleted: false } }, signal);
+    return { created: true };
+  }
+
+  async addRunToExperiment(experiment: string, runContext: string, signal?: AbortSignal): Promise<void> {
+    await this.ai('POST', `/v1/${this.experimentName(experiment)}:addContextChildren`, 'Link the run to the experiment', { childContexts: [runContext] }, signal);
+  }
+
   // ---- Cloud Logging ----------------------------------------------------------
 
   async listLogEntries(body: { filter: string; orderBy?: string; pageSize?: number; pageToken?: string }, signal?: AbortSignal): Promise<{ entries: LogEntry[]; nextPageToken?: string }> {

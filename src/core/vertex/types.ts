@@ -62,7 +62,7 @@ export interface PipelineJob {
   updateTime?: string;
   pipelineSpec?: Record<string, unknown>;
   state?: PipelineState | number;
-  jobDetail?: { pipelineContext?: unknown; pipelineRunContext?: unknown; taskDetails?: PipelineTaskDetail[] };
+  jobDetail?: { pipelineContext?: { name?: string }; pipelineRunContext?: { name?: string }; taskDetails?: PipelineTaskDetail[] };
   error?: RpcStatus;
   labels?: Record<string, string>;
   runtimeConfig?: RuntimeConfig;

@@ -72,10 +72,11 @@ describe('Vertex AI Pipelines: a second backend', function () {
     assert.ok(emu.requests.every((r) => r.auth === undefined), 'no credentials to a non-Google root');
   });
 
-  it('runs every valid SDK-compiled sample and shows every task\'s state and a step\'s log', async function () {
+  it('runs every valid SDK-compiled sample and shows every step\'s state, custom job and log', async function () {
     const shared = sharedDir();
     if (!shared) { this.skip(); return; }
     const dir = path.join(shared, 'kfp-samples/compiled');
+    let steps = 0;
     for (const f of fs.readdirSync(dir).filter((x) => x.startsWith('valid__'))) {
       const file = path.join(dir, f);
       const parsed = parsePipelineText(fs.readFileSync(file, 'utf8'));
@@ -95,21 +96,30 @@ describe('Vertex AI Pipelines: a second backend', function () {
       const ran = job.plan.filter((t) => t.kind === 'container').length;
       assert.ok(rep.states.SUCCEEDED! >= ran, `${f}: ${rep.states.SUCCEEDED} shown succeeded, ${ran} container steps ran`);
       assert.ok(graph.taskCount > 0);
-      // A step's log, from Cloud Logging: the first container step of the job.
-      const first = job.plan.find((t) => t.kind === 'container' && t.customJob)!;
-      const row = rep.rows!.find((x) => x.pod === first.customJob!.split('/').pop());
-      assert.ok(row, `${f}: a row shows the custom job ${first.customJob} (rows: ${JSON.stringify(rep.rows?.slice(0, 5))})`);
+      // Every step that ran is a row with its custom job and the state the emulator gave it, and its log (five lines,
+      // the emulator writes them) comes from Cloud Logging.
       const panel = (await api()).runPanels.get(id)!;
-      panel.select(row.id);
-      const logged = await panel.nextReport((x) => Boolean(x.log && x.log.lines === 5 && x.log.info.includes('Cloud Logging')), 15_000);
-      assert.match(logged.log!.info, /from Cloud Logging · 5 lines/);
+      for (const t of job.plan.filter((x) => x.kind === 'container' && x.customJob)) {
+        const row = rep.rows!.find((x) => x.pod === t.customJob!.split('/').pop());
+        assert.ok(row, `${f}: a row shows the custom job of ${t.unique} (rows: ${JSON.stringify(rep.rows?.slice(0, 5))})`);
+        assert.equal(row.state, t.final, `${f}: ${t.unique}`);
+        panel.select(row.id);
+        const logged = await panel.nextReport((x) => x.selected === row.id && Boolean(x.log && x.log.lines === 5 && x.log.info.includes('Cloud Logging')), 15_000);
+        assert.match(logged.log!.info, /from Cloud Logging · 5 lines/);
+        steps++;
+      }
       panel.panel.dispose();
     }
+    console.log(`      (${steps} steps checked: state, custom job and log)`);
   });
 
   it('compiles a Python pipeline with the user\'s SDK and runs it on Vertex, named as the SDK names jobs', async () => {
-    const r = await run('kfp.pipeline.run', { file: 'pipelines/training_pipeline.py', openRun: false, labels: { team: 'ml' } });
+    const r = await run('kfp.pipeline.run', { file: 'pipelines/training_pipeline.py', openRun: false, labels: { team: 'ml' }, experiment: 'churn-experiments' });
     assert.equal(r.ok, true, r.error);
+    // Linked to a Vertex AI Experiment (created, as the SDK does): the run's metadata context is its child.
+    assert.deepEqual(r.experiment, { name: 'churn-experiments', created: true, linked: true });
+    assert.equal(emu.contexts.get('churn-experiments')!.context.schemaTitle, 'system.Experiment');
+    assert.deepEqual(emu.contexts.get('churn-experiments')!.children, [emu.runContextOf((r.run as { run_id: string }).run_id)]);
     const id = (r.run as { run_id: string }).run_id;
     assert.match(id, /^[a-z][-a-z0-9]*-\d{14}$/);
     assert.match(String(r.consoleUrl), new RegExp(`^https://console\\.cloud\\.google\\.com/vertex-ai/locations/us-central1/pipelines/runs/${id}\\?project=demo-project$`));
