@@ -16,6 +16,20 @@ import { cancelled, CommandResult, register, scriptOptions, Services, toRef, Use
 import { isVertexRun, pipelineJobBody, jobIdFor } from '../core/vertex/runs';
 import { vertexRunGraph, vertexStepOutputs } from '../runView/vertexRun';
 
+/** Asks each parameter of the spec (prefilled with the source run's values, updated in place) and the run name; undefined when cancelled. */
+async function askClone(spec: Record<string, JsonValue> | undefined, parameters: Record<string, JsonValue>, name: string): Promise<string | undefined> {
+  const specParams = spec ? pipelineParameters({ kind: 'ir', spec, problems: [] }).filter((x) => x.type !== 'TASK_FINAL_STATUS' && x.type !== 'TASK_CONFIG') : [];
+  for (const p of specParams) {
+    const val = await vscode.window.showInputBox({
+      title: `Clone: parameter ${p.name}`, prompt: `${p.name} (${p.type})`, value: formatParameterValue(parameters[p.name] ?? p.default), ignoreFocusOut: true,
+      validateInput: (t) => { try { parseParameterValue(p.type, t); return null; } catch (e) { return (e as Error).message; } },
+    });
+    if (val === undefined) return undefined;
+    parameters[p.name] = parseParameterValue(p.type, val);
+  }
+  return vscode.window.showInputBox({ title: 'Clone: run name', value: name, ignoreFocusOut: true });
+}
+
 /** Clone a Vertex AI run: the same spec, runtime config, service account, network and labels, new parameters if given (the SDK's clone names the job "cloned-…"). */
 async function cloneVertex(s: Services, deps: RunPanelDeps, id: string, given: Record<string, JsonValue> | undefined, runName: string | undefined, interactive: boolean): Promise<CommandResult> {
   const v = await s.endpoints.getVertex();
@@ -24,18 +38,9 @@ async function cloneVertex(s: Services, deps: RunPanelDeps, id: string, given: R
   const parameters: Record<string, JsonValue> = { ...((src.runtimeConfig?.parameterValues ?? {}) as Record<string, JsonValue>), ...(given ?? {}) };
   let name = runName ?? `Clone of ${src.displayName ?? id}`;
   if (interactive) {
-    const specParams = pipelineParameters({ kind: 'ir', spec: src.pipelineSpec as Record<string, JsonValue>, problems: [] }).filter((x) => x.type !== 'TASK_FINAL_STATUS' && x.type !== 'TASK_CONFIG');
-    for (const p of specParams) {
-      const val = await vscode.window.showInputBox({
-        title: `Clone: parameter ${p.name}`, prompt: `${p.name} (${p.type})`, value: formatParameterValue(parameters[p.name] ?? p.default), ignoreFocusOut: true,
-        validateInput: (t) => { try { parseParameterValue(p.type, t); return null; } catch (e) { return (e as Error).message; } },
-      });
-      if (val === undefined) return cancelled();
-      parameters[p.name] = parseParameterValue(p.type, val);
-    }
-    const n = await vscode.window.showInputBox({ title: 'Clone: run name', value: name, ignoreFocusOut: true });
-    if (n === undefined) return cancelled();
-    name = n;
+    const asked = await askClone(src.pipelineSpec as Record<string, JsonValue>, parameters, name);
+    if (!asked) return cancelled();
+    name = asked;
   }
   const labels = Object.fromEntries(Object.entries(src.labels ?? {}).filter(([k]) => k !== 'vertex-ai-pipelines-run-billing-id'));
   const body = pipelineJobBody({ spec: src.pipelineSpec as Record<string, JsonValue>, displayName: name, parameters, pipelineRoot: src.runtimeConfig?.gcsOutputDirectory, serviceAccount: src.serviceAccount, network: src.network, labels, templateUri: src.templateUri });
@@ -105,20 +110,10 @@ export function registerRunCommands(s: Services, deps: RunPanelDeps, compiler: P
     const parameters: Record<string, JsonValue> = { ...(source.runtime_config?.parameters ?? {}), ...(a.parameters ?? {}) };
     let runName = a.runName ?? `Clone of ${source.display_name ?? id}`;
     if (interactive) {
-      let specParams: ReturnType<typeof pipelineParameters> = [];
       const spec = source.pipeline_spec ?? (source.pipeline_version_reference?.pipeline_version_id ? (await client.getPipelineVersion(source.pipeline_version_reference.pipeline_id ?? '', source.pipeline_version_reference.pipeline_version_id)).pipeline_spec : undefined);
-      if (spec) specParams = pipelineParameters({ kind: 'ir', spec: (spec.pipeline_spec ?? spec) as typeof spec, problems: [] });
-      for (const p of specParams.filter((x) => x.type !== 'TASK_FINAL_STATUS' && x.type !== 'TASK_CONFIG')) {
-        const v = await vscode.window.showInputBox({
-          title: `Clone: parameter ${p.name}`, prompt: `${p.name} (${p.type})`, value: formatParameterValue(parameters[p.name] ?? p.default), ignoreFocusOut: true,
-          validateInput: (t) => { try { parseParameterValue(p.type, t); return null; } catch (e) { return (e as Error).message; } },
-        });
-        if (v === undefined) return cancelled();
-        parameters[p.name] = parseParameterValue(p.type, v);
-      }
-      const n = await vscode.window.showInputBox({ title: 'Clone: run name', value: runName, ignoreFocusOut: true });
-      if (n === undefined) return cancelled();
-      runName = n;
+      const asked = await askClone(spec ? (spec.pipeline_spec ?? spec) as Record<string, JsonValue> : undefined, parameters, runName);
+      if (!asked) return cancelled();
+      runName = asked;
     }
     const body: Run = { display_name: runName, experiment_id: source.experiment_id, runtime_config: { ...source.runtime_config, parameters } };
     if (source.pipeline_version_reference?.pipeline_version_id) body.pipeline_version_reference = source.pipeline_version_reference;

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import type { RunGraphState } from '../core/graph/runState';
 import { isFinished, Run } from '../core/kfp/types';
-import { kubeconfigConnection, LogTarget, podLog } from '../core/logs/podLogs';
+import { kubeconfigConnection, LogSource, LogTarget, podLog } from '../core/logs/podLogs';
 import type { HostMessage } from '../core/runView/protocol';
 import type { EndpointManager } from '../endpoints/endpointManager';
 import { errorText, log } from '../logging';
@@ -46,51 +46,46 @@ export class LogSession implements vscode.Disposable {
   async select(run: Run, st: RunGraphState, nodeId: string): Promise<void> {
     this.controller?.abort();
     this.nodeId = nodeId;
-    if (isVertexRun(run)) return this.selectVertex(run, st, nodeId);
-    const t = LogSession.target(this.endpoints, run, st, nodeId);
-    if ('message' in t) { this.post({ type: 'logs', nodeId, lines: [], reset: true, done: true, error: t.message }); return; }
     const ac = new AbortController();
+    let batches: () => Promise<AsyncIterable<{ source: LogSource; lines: string[] }>>;
+    let running: boolean;
+    if (isVertexRun(run)) {
+      // A Vertex AI step's log: its custom job's entries in Cloud Logging, followed while it runs.
+      const t = vertexLogTarget(run, st, nodeId);
+      if ('message' in t) { this.post({ type: 'logs', nodeId, lines: [], reset: true, done: true, error: t.message }); return; }
+      running = t.running;
+      batches = async () => {
+        const client = await this.endpoints.getVertex();
+        const lines = jobLog(client, t.job, { running: () => this.running, signal: ac.signal });
+        return (async function* () { for await (const l of lines) yield { source: 'cloud-logging' as const, lines: l }; })();
+      };
+    } else {
+      const t = LogSession.target(this.endpoints, run, st, nodeId);
+      if ('message' in t) { this.post({ type: 'logs', nodeId, lines: [], reset: true, done: true, error: t.message }); return; }
+      running = t.running;
+      batches = async () => {
+        const src = await LogSession.sources(this.endpoints);
+        return (async function* (self: LogSession) {
+          for await (const batch of podLog(src, t, ac.signal, 2000, async () => self.running)) {
+            if (batch.skipped?.length) log().info(`Log of ${t.podName} from ${batch.source}; skipped: ${batch.skipped.join('; ')}`);
+            yield batch;
+          }
+        })(this);
+      };
+    }
     this.controller = ac;
-    this.running = t.running;
+    this.running = running;
     let total = 0;
     let first = true;
     try {
-      const src = await LogSession.sources(this.endpoints);
-      for await (const batch of podLog(src, t, ac.signal, 2000, async () => this.running)) {
+      for await (const batch of await batches()) {
         if (ac.signal.aborted) return;
-        if (batch.skipped?.length) log().info(`Log of ${t.podName} from ${batch.source}; skipped: ${batch.skipped.join('; ')}`);
         total += batch.lines.length;
         // Only the tail crosses to the webview.
         this.post({ type: 'logs', nodeId, source: batch.source, lines: batch.lines.slice(-2000), reset: first, total, done: !this.running });
         first = false;
       }
       if (!ac.signal.aborted) this.post({ type: 'logs', nodeId, lines: [], reset: first, total, done: true });
-    } catch (e) {
-      if (!ac.signal.aborted) this.post({ type: 'logs', nodeId, lines: [], reset: first, done: true, error: errorText(e) });
-    }
-  }
-
-  /** A Vertex AI step's log: its CustomJob's entries in Cloud Logging, followed while it runs. */
-  private async selectVertex(run: Parameters<typeof vertexLogTarget>[0], st: RunGraphState, nodeId: string): Promise<void> {
-    const t = vertexLogTarget(run, st, nodeId);
-    if ('message' in t) { this.post({ type: 'logs', nodeId, lines: [], reset: true, done: true, error: t.message }); return; }
-    const ac = new AbortController();
-    this.controller = ac;
-    this.running = t.running;
-    let total = 0;
-    let first = true;
-    const tail: string[] = [];
-    try {
-      const client = await this.endpoints.getVertex();
-      for await (const lines of jobLog(client, t.job, { running: () => this.running, signal: ac.signal })) {
-        if (ac.signal.aborted) return;
-        total += lines.length;
-        tail.push(...lines);
-        if (tail.length > 2000) tail.splice(0, tail.length - 2000);
-        this.post({ type: 'logs', nodeId, source: 'cloud-logging', lines: lines.slice(-2000), reset: first, total, done: !this.running });
-        first = false;
-      }
-      if (!ac.signal.aborted) this.post({ type: 'logs', nodeId, source: 'cloud-logging', lines: [], reset: first, total, done: true });
     } catch (e) {
       if (!ac.signal.aborted) this.post({ type: 'logs', nodeId, lines: [], reset: first, done: true, error: errorText(e) });
     }

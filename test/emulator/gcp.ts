@@ -28,6 +28,7 @@ import type { cloudbuild_v1 } from '@googleapis/cloudbuild';
 import type { storage_v1 } from '@googleapis/storage';
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
+import { listen } from './listen';
 import { gunzipSync } from 'node:zlib';
 import { CloudFunctionsEmulator } from './functions';
 
@@ -75,15 +76,7 @@ export class GcpEmulator {
   }
 
   async start(port = 0): Promise<string> {
-    this.server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        try { this.handle(req, res, Buffer.concat(chunks)); } catch (e) { this.error(res, 500, 'INTERNAL', (e as Error).message); }
-      });
-    });
-    await new Promise<void>((r) => this.server!.listen(port, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server!.address() as { port: number }).port}`;
+    ({ server: this.server, url: this.url } = await listen(port, (req, res, body) => this.handle(req, res, body), (res, e) => this.error(res, 500, 'INTERNAL', e.message)));
     return this.url;
   }
 
