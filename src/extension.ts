@@ -25,6 +25,7 @@ import { SpecDiagnostics } from './pipelines/specDiagnostics';
 import { SubmitFlow } from './pipelines/submitFlow';
 import { VertexSubmit } from './pipelines/vertexSubmit';
 import { registerVertexCommands } from './commands/vertexCommands';
+import { ConvertCodeActions, registerConvertCommand } from './pipelines/convertV1';
 import { PipelineCodeLensProvider, PipelineSymbolProvider, trackActiveEditor } from './pipelines/pipelineLenses';
 import { WorkspacePipelinesProvider } from './pipelines/workspacePipelines';
 import { registerRunCommands } from './commands/runCommands';
@@ -155,6 +156,9 @@ export function activate(context: vscode.ExtensionContext): KfpExtensionApi | Kf
     vscode.languages.registerCodeLensProvider([{ pattern: '**/Dockerfile', scheme: 'file' }, { pattern: '**/Containerfile', scheme: 'file' }], new DockerfileLenses()),
   );
   registerComponentCommands(services, components, builds);
+  // KFP v1 code to v2: a code action on v1 files and a command (the helper needs no SDK).
+  registerConvertCommand(services, components);
+  context.subscriptions.push(vscode.languages.registerCodeActionsProvider({ language: 'python', scheme: 'file' }, new ConvertCodeActions(), { providedCodeActionKinds: ConvertCodeActions.kinds }));
   // The cluster secret the steps mount for Google credentials, offered where pipeline code mounts one.
   registerSecretCommands(services);
   context.subscriptions.push(vscode.languages.registerCodeActionsProvider({ language: 'python', scheme: 'file' }, new SecretCodeActions(), { providedCodeActionKinds: SecretCodeActions.kinds }));
