@@ -212,13 +212,17 @@ class Converter:
                 annotations[a.arg] = "str"
                 self.note(fn, "parameter %s" % a.arg, "v2 needs a type annotation on every pipeline parameter")
         components = []
+        left = []
         for stmt in sorted((n for n in ast.walk(fn) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset)):
             if self.is_call_to(stmt, "ContainerOp"):
                 comp = self.convert_container_op(stmt, fn, annotations)
                 if comp:
                     components.append(comp)
+                else:
+                    left.append(stmt)
         for stmt in ast.walk(fn):
-            if isinstance(stmt, ast.Call) and isinstance(stmt.func, ast.Attribute):
+            # The setters of an op left as v1 stay v1 too: converting them alone would mix the two SDKs.
+            if isinstance(stmt, ast.Call) and isinstance(stmt.func, ast.Attribute) and not any(stmt.func.value is l for l in left):
                 self.convert_task_method(stmt)
         if components:
             first = min([fn.lineno] + [d.lineno for d in fn.decorator_list])

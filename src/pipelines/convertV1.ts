@@ -23,17 +23,27 @@ export class ConvertCodeActions implements vscode.CodeActionProvider {
   }
 }
 
-/** Image → its program, from every component folder's Dockerfile (by the image names it builds, with and without tag). */
-async function entrypoints(components: ComponentsProvider): Promise<Record<string, ImageProgram>> {
-  const out: Record<string, ImageProgram> = {};
+/**
+ * Image → its program, from every component folder's Dockerfile, for the images the source names: matched by
+ * the image names the folder builds, with or without tag, where a substitution not known here ($PROJECT_ID,
+ * $SHORT_SHA) matches any one path segment or tag.
+ */
+export async function entrypoints(components: ComponentsProvider, source: string): Promise<Record<string, ImageProgram>> {
+  const patterns: Array<{ re: RegExp; program: ImageProgram }> = [];
   for (const c of await components.list()) {
     let text: string;
     try { text = fs.readFileSync(path.join(c.fsPath, path.basename(c.dockerfile)), 'utf8'); } catch { continue; }
-    const p = programOf(text);
+    const program = programOf(text);
     for (const image of c.images) {
-      out[image] = p;
-      out[image.replace(/(@sha256:[0-9a-f]+|:[\w.-]+)$/, '')] ??= p;
+      const repo = image.replace(/(@sha256:[0-9a-f]+|:[\w.${}-]+)$/, '');
+      const body = repo.split(/(\$\{?\w+\}?)/).map((part) => (/^\$\{?\w+\}?$/.test(part) ? '[^/:@]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
+      patterns.push({ re: new RegExp(`^${body}(:[\\w.-]+|@sha256:[0-9a-f]+)?$`), program });
     }
+  }
+  const out: Record<string, ImageProgram> = {};
+  for (const m of source.matchAll(/["']([a-z0-9][\w.-]*(?:\.[\w.-]+|:\d+)\/[\w./-]+(?::[\w.-]+|@sha256:[0-9a-f]+)?)["']/g)) {
+    const hit = patterns.find((p) => p.re.test(m[1]));
+    if (hit) out[m[1]] = hit.program;
   }
   return out;
 }
@@ -48,7 +58,7 @@ export function registerConvertCommand(s: Services, components: ComponentsProvid
     const doc = await vscode.workspace.openTextDocument(uri);
     const source = doc.getText();
     const python = (await resolveInterpreter(uri)).path;
-    const r = await convertV1(python, s.context.asAbsolutePath('python/kfp_v1_to_v2.py'), source, await entrypoints(components));
+    const r = await convertV1(python, s.context.asAbsolutePath('python/kfp_v1_to_v2.py'), source, await entrypoints(components, source));
     const rel = vscode.workspace.asRelativePath(uri);
     if (!r.edits.length) {
       if (a.interactive) void vscode.window.showInformationMessage(r.notConverted.length ? `${rel}: nothing more to convert; ${r.notConverted.length} place(s) are marked "# kfp-v2: not converted".` : `${rel} has no KFP v1 code to convert.`);
@@ -58,10 +68,15 @@ export function registerConvertCommand(s: Services, components: ComponentsProvid
     const edit = new vscode.WorkspaceEdit();
     const meta = { label: 'Convert to KFP v2', needsConfirmation: preview, description: `${r.converted.length} converted, ${r.notConverted.length} left with a comment` };
     for (const e of r.edits) edit.replace(uri, new vscode.Range(e.start[0], e.start[1], e.end[0], e.end[1]), e.text, meta);
+    // With the preview, VS Code shows the diff and applies only what the user checks and applies (edits that need
+    // confirmation start unchecked); a script may skip it. A file without unsaved changes is saved once converted.
+    const wasDirty = doc.isDirty;
     const applied = await vscode.workspace.applyEdit(edit, { isRefactoring: preview });
+    if (applied && !wasDirty) await doc.save();
     if (applied && a.interactive && r.notConverted.length) {
       void vscode.window.showWarningMessage(`${rel}: ${r.notConverted.length} place(s) could not be converted; each is marked "# kfp-v2: not converted" with the reason.`);
     }
-    return { ok: true, file: rel, changed: applied, applied, edits: r.edits.length, converted: r.converted, notConverted: r.notConverted, version: doc.version };
+    if (!applied && preview) return { ok: true, cancelled: true, file: rel, changed: false, applied: false, edits: r.edits.length, converted: r.converted, notConverted: r.notConverted };
+    return { ok: true, file: rel, changed: applied, applied, saved: applied && !wasDirty, edits: r.edits.length, converted: r.converted, notConverted: r.notConverted };
   });
 }

@@ -41,6 +41,7 @@ export class PipelineCodeLensProvider implements vscode.CodeLensProvider, vscode
         new vscode.CodeLens(range, { title: '$(calendar) Schedule…', command: 'kfp.recurringRun.create', arguments: [arg], tooltip: 'Upload, then create a recurring run (cron or interval) of it' }),
       ];
       if (!v1) lenses.push(new vscode.CodeLens(range, { title: '$(type-hierarchy) Show Graph', command: 'kfp.pipeline.showGraph', arguments: [arg], tooltip: 'Compile and draw the pipeline\'s graph' }));
+      else lenses.push(new vscode.CodeLens(range, { title: '$(wand) Convert to KFP v2…', command: 'kfp.pipeline.convertToV2', arguments: [{ file: doc.uri, interactive: true }], tooltip: 'Rewrite this file for the KFP v2 SDK, shown as a diff before anything changes' }));
       return lenses;
     });
   }

@@ -96,6 +96,24 @@ async function uiChecks(): Promise<{ passed: number; failed: number }> {
             await page.locator('.codelens-decoration a', { hasText: /^\s*Run\s*$/ }).first().waitFor({ timeout: 30_000 });
             await page.locator('.codelens-decoration a', { hasText: /Compile/ }).first().waitFor({ timeout: 5_000 });
           });
+          await check('Convert to KFP v2 on a v1 file shows the refactor preview; checked and applied, the file is rewritten', async () => {
+            const file = path.join(workspace, 'pipelines/legacy_v1.py');
+            const before = fs.readFileSync(file, 'utf8');
+            await quickOpen(page, 'legacy_v1.py');
+            const lens = page.locator('.codelens-decoration a', { hasText: /Convert to KFP v2/ }).first();
+            await lens.waitFor({ timeout: 30_000 });
+            await lens.click();
+            // VS Code's refactor preview: the change is shown, unchecked until the user checks it.
+            const panel = page.locator('.bulk-edit-panel');
+            await panel.waitFor({ timeout: 30_000 });
+            if (fs.readFileSync(file, 'utf8') !== before) throw new Error('the file changed before the preview was applied');
+            await panel.locator('.edit-checkbox').first().click();
+            await panel.locator('.monaco-button', { hasText: /^Apply$/ }).first().click();
+            for (let i = 0; i < 100 && !fs.readFileSync(file, 'utf8').includes('@dsl.container_component'); i++) await page.waitForTimeout(100);
+            const after = fs.readFileSync(file, 'utf8');
+            if (!/@dsl\.container_component\ndef fetch_op\(date: str, rows: dsl\.OutputPath\(str\)\):/.test(after)) throw new Error(`not converted:\n${after}`);
+            if (!after.startsWith(before.slice(0, before.indexOf('@dsl.pipeline')))) throw new Error('the text before the pipeline changed');
+          });
           continue;
         }
         await openView(page);
