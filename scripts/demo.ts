@@ -11,7 +11,7 @@ import { GcpEmulator } from '../test/emulator/gcp';
 import { VertexEmulator } from '../test/emulator/vertex';
 import * as YAML from 'yaml';
 import { RealEngines, startRealEngines } from '../test/containers/realEngines';
-import { initGitRepository, writeValidateStep } from './demoWorkspace';
+import { initGitRepository, writeV1Pipeline, writeValidateStep } from './demoWorkspace';
 
 /** Whether a docker client on PATH reaches a running engine. */
 function dockerAnswers(): boolean {
@@ -44,6 +44,7 @@ async function main(): Promise<void> {
   if (!fs.existsSync(workspace)) {
     fs.cpSync(path.join(ROOT, 'test/fixtures/workspace'), workspace, { recursive: true });
     if (engines?.busybox) writeValidateStep(workspace, engines.busybox, `${registry ?? 'localhost:5000'}/churn/validate:latest`);
+    writeV1Pipeline(workspace, ROOT);
     initGitRepository(workspace);
   }
   // The demo compiles with the real KFP SDK when python3 has one; otherwise with the
@@ -82,6 +83,7 @@ async function main(): Promise<void> {
     : `No static busybox here, so the demo has no offline step (${engines?.why.join('; ') ?? 'engines not started'}).`);
   console.log(registry ? `Push goes to the registry on loopback: ${registry} (kfp.components.registry ${registry}/churn).` : `No registry on loopback (${engines?.why.join('; ') ?? ''}): Push needs one.`);
   console.log(`Cloud Build, Cloud Functions and Storage (emulated, project demo-project): ${gcpUrl}`);
+  if (fs.existsSync(path.join(workspace, 'pipelines/legacy_scoring.v1.yaml'))) console.log('KFP v1: pipelines/legacy_scoring.v1.yaml is legacy_v1.py compiled as v1 (by the v1 stand-in SDK of the tests): Run it from the Explorer menu to see a v1 run on the KFP 2 emulator; the "Convert to KFP v2…" lens on legacy_v1.py rewrites the file for v2.');
   console.log(`Vertex AI Pipelines, Cloud Logging and a KFP template repository (emulated, project ${vertex.project}, ${vertex.region}): ${vertexUrl}; switch to the endpoint "vertex" in the status bar.`);
   console.log(`New data for a deployed retrain function: curl --data-binary @FILE "${gcpUrl}/upload/storage/v1/b/churn-data/o?uploadType=media&name=incoming/day-1.csv"`);
   console.log(`\nOpen VS Code in your browser:\n\n  ${workbenchUrl(server, workspace)}\n`);

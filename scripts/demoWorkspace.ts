@@ -88,3 +88,21 @@ export function initGitRepository(workspace: string, origin = 'https://github.co
     return true;
   } catch { return false; }
 }
+
+/**
+ * The article-shaped KFP v1 pipeline (pipelines/legacy_v1.py) as the demo shows it: its images in the demo's
+ * project (so the conversion finds their entrypoints in the component folders' Dockerfiles), and compiled as a v1
+ * Argo Workflow (pipelines/legacy_scoring.v1.yaml) to run on the KFP 2 emulator as a v1 pipeline. The demo has
+ * no kfp 1.8: that file is compiled with the v1 STAND-IN SDK of the tests (test/fixtures/python), and says so.
+ */
+export function writeV1Pipeline(workspace: string, root: string, project = 'demo-project'): string | undefined {
+  const file = path.join(workspace, 'pipelines', 'legacy_v1.py');
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/europe-docker\.pkg\.dev\/my-project\//g, `europe-docker.pkg.dev/${project}/`));
+  const out = path.join(workspace, 'pipelines', 'legacy_scoring.v1.yaml');
+  const result = path.join(workspace, '.legacy-compile.json');
+  try {
+    execFileSync('python3', [path.join(root, 'python/kfp_compile.py'), '--file', file, '--output', out, '--result', result], { env: { ...process.env, PYTHONPATH: path.join(root, 'test/fixtures/python/kfp-v1-standin') }, stdio: 'ignore', timeout: 30_000 });
+    const ok = (JSON.parse(fs.readFileSync(result, 'utf8')) as { ok: boolean }).ok;
+    return ok ? out : undefined;
+  } catch { return undefined; } finally { fs.rmSync(result, { force: true }); }
+}

@@ -14,6 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { programOf, ImageProgram } from '../../src/core/components/entrypoint';
 import { convertV1, ConvertEdit, ConvertResult } from '../../src/core/python/convert';
+import { writeV1Pipeline } from '../../scripts/demoWorkspace';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const HELPER = path.join(ROOT, 'python/kfp_v1_to_v2.py');
@@ -156,6 +157,16 @@ describe('converting KFP v1 pipelines to v2 (python/kfp_v1_to_v2.py, standard li
     const converted = path.join(dir, 'legacy_v1.py');
     fs.writeFileSync(converted, out);
     assert.deepEqual(stepsV2(compile(converted, V2, dir)), stepsV1(compile(file, V1, dir)));
+  });
+
+  it('the demo workspace: the v1 pipeline compiled as v1 (stand-in) to run on KFP 2, its images in the demo project', () => {
+    const ws = path.join(dir, 'demo-ws');
+    fs.cpSync(path.join(ROOT, 'test/fixtures/workspace'), ws, { recursive: true });
+    const out = writeV1Pipeline(ws, ROOT);
+    assert.ok(out, 'compiled');
+    const wf = JSON.parse(fs.readFileSync(out!, 'utf8')) as { kind: string; spec: { templates: Array<{ name: string; container?: { image: string } }> } };
+    assert.equal(wf.kind, 'Workflow');
+    assert.equal(wf.spec.templates.find((t) => t.name === 'fetch')!.container!.image, 'europe-docker.pkg.dev/demo-project/churn/preprocess:latest');
   });
 
   it('reads a Dockerfile\'s program as Docker does', () => {
