@@ -3,8 +3,8 @@
 // the v1 documentation shows (test/fixtures/v1-pipelines) and on the demo's
 // article-shaped pipeline. Each output must parse, keep every comment and every
 // untouched line, change nothing when converted again, and, compiled with the v2
-// stand-in SDK, give the same steps, images, arguments, data edges, environment,
-// resources and secrets as the original compiled with the v1 stand-in. The
+// stand-in SDK, give the same steps, images, arguments, data and ordering edges,
+// environment, resources and secrets as the original compiled with the v1 stand-in. The
 // stand-ins are not the KFP SDK (test/fixtures/python); with a real kfp 2 on
 // python3 the converted files are also compiled by it.
 import * as assert from 'node:assert/strict';
@@ -53,19 +53,21 @@ function compile(file: string, standin: string, dir: string): Record<string, unk
   return JSON.parse(fs.readFileSync(out, 'utf8').replace(/^#.*\n/gm, '')) as Record<string, unknown>;
 }
 
-interface Step { image: string; argv: string[]; env: Record<string, string>; resources: Record<string, string>; secrets: string[][] }
+interface Step { image: string; argv: string[]; env: Record<string, string>; resources: Record<string, string>; secrets: string[][]; after: string[] }
 
 /** Steps of a v1 (Argo) compile: placeholders as $param and producer.key. */
 function stepsV1(wf: Record<string, unknown>): Record<string, Step> {
   const out: Record<string, Step> = {};
   const norm = (a: string) => a.replace(/\{\{inputs\.parameters\.([\w-]+)\}\}/g, '$$$1').replace(/\{\{tasks\.([\w-]+)\.outputs\.parameters\.\1-([\w-]+)\}\}/g, '$1.$2');
+  const dag = (wf.spec as { templates: Array<{ dag?: { tasks: Array<{ name: string; dependencies?: string[] }> } }> }).templates.find((t) => t.dag)!.dag!.tasks;
+  const after = (name: string) => [...(dag.find((t) => t.name === name)?.dependencies ?? [])].sort();
   for (const t of (wf.spec as { templates: Array<Record<string, unknown>> }).templates) {
     const c = t.container as { image: string; command?: string[] | null; args: string[]; env: Array<{ name: string; value: string }>; resources: Record<string, string> } | undefined;
     if (!c) continue;
     // Docker: without a command the image's ENTRYPOINT runs, the arguments in place of its CMD.
     const ep = ENTRYPOINTS[c.image] ?? ENTRYPOINTS[c.image.replace(/:[\w.-]+$/, '')];
     const program = c.command ?? (ep ? [...ep.entrypoint, ...(c.args.length ? [] : ep.cmd)] : []);
-    out[t.name as string] = { image: c.image, argv: [...program, ...c.args].map((a) => norm(String(a))), env: Object.fromEntries(c.env.map((e) => [e.name, e.value])), resources: c.resources, secrets: (t.volumes as Array<{ secret: string; mountPath: string }>).map((v) => [v.secret, v.mountPath]) };
+    out[t.name as string] = { image: c.image, argv: [...program, ...c.args].map((a) => norm(String(a))), env: Object.fromEntries(c.env.map((e) => [e.name, e.value])), resources: c.resources, secrets: (t.volumes as Array<{ secret: string; mountPath: string }>).map((v) => [v.secret, v.mountPath]), after: after(t.name as string) };
   }
   return out;
 }
@@ -89,7 +91,7 @@ function stepsV2(spec: Record<string, unknown>): Record<string, Step> {
       if (p?.taskOutputParameter) return `${display(p.taskOutputParameter.producerTask)}.${p.taskOutputParameter.outputParameterKey}`;
       return String(p?.runtimeValue?.constant);
     }));
-    out[display(key)] = { image: c.image, argv, env: (t._env ?? {}) as Record<string, string>, resources: (t._resources ?? {}) as Record<string, string>, secrets: (t._secrets ?? []) as string[][] };
+    out[display(key)] = { image: c.image, argv, env: (t._env ?? {}) as Record<string, string>, resources: (t._resources ?? {}) as Record<string, string>, secrets: (t._secrets ?? []) as string[][], after: ((t.dependentTasks ?? []) as string[]).map(display).sort() };
   }
   return out;
 }
