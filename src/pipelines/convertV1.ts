@@ -16,7 +16,8 @@ import { resolveInterpreter } from './interpreter';
 export class ConvertCodeActions implements vscode.CodeActionProvider {
   static readonly kinds = [vscode.CodeActionKind.RefactorRewrite];
   provideCodeActions(doc: vscode.TextDocument): vscode.CodeAction[] {
-    if (doc.languageId !== 'python' || !V1_MARKERS.test(doc.getText())) return [];
+    // Converting runs the user's interpreter: not offered in Restricted Mode.
+    if (doc.languageId !== 'python' || !vscode.workspace.isTrusted || !V1_MARKERS.test(doc.getText())) return [];
     const a = new vscode.CodeAction('Convert this file to KFP v2…', vscode.CodeActionKind.RefactorRewrite);
     a.command = { command: 'kfp.pipeline.convertToV2', title: 'Convert to KFP v2', arguments: [{ file: doc.uri, interactive: true }] };
     return [a];
