@@ -10,6 +10,7 @@ import { benchScanner } from './scanner';
 import { parsePipelineText } from '../src/core/pipeline/spec';
 import { benchRunView } from './runView';
 import { benchPack } from './pack';
+import { benchVertex } from './vertex';
 import { startRealEngines } from '../test/containers/realEngines';
 import { CHROMIUM, CHROMIUM_ARGS, copyWorkspace, ROOT, startServer, workbenchUrl } from '../test/integration/harness';
 
@@ -19,6 +20,9 @@ async function main(): Promise<void> {
   console.log('');
   console.log('Packing a component folder for Cloud Build (Node) against tar czf, target: at least as fast, memory bounded:');
   for (const [k, v] of await benchPack(200)) console.log(`  ${k.padEnd(70)} ${v}`);
+  console.log('');
+  console.log('Vertex AI (Node, the extension\'s own code; the log figure includes the emulator):');
+  for (const [k, v] of await benchVertex()) console.log(`  ${k.padEnd(70)} ${v}`);
   console.log('');
   console.log('Run view in headless Chromium (webview bundle fed the extension\'s messages):');
   for (const [k, v] of await benchRunView()) console.log(`  ${k.padEnd(70)} ${v}`);
