@@ -33,6 +33,7 @@ What it converts (kfp 1.8 → kfp 2):
 import ast
 import io
 import json
+import os
 import re
 import sys
 import tokenize
@@ -49,7 +50,8 @@ def utf16_col(line, col_bytes):
 
 
 class Converter:
-    def __init__(self, source, entrypoints):
+    def __init__(self, source, entrypoints, path=None):
+        self.path = path
         self.src = source
         self.lines = source.splitlines(keepends=True)
         self.tree = ast.parse(source)
@@ -114,6 +116,18 @@ class Converter:
     def seg(self, node):
         return ast.get_source_segment(self.src, node)
 
+    def seg_edited(self, node):
+        """The node's text with the edits already made inside it, which it then carries (so no two edits overlap)."""
+        text = self.seg(node)
+        start = self.pos(node.lineno, node.col_offset)
+        end = self.pos(node.end_lineno, node.end_col_offset)
+        inner = [e for e in self.edits if start <= e["start"] and e["end"] <= end and e["start"] != e["end"] and e["start"][0] == e["end"][0] == start[0] == end[0]]
+        for e in sorted(inner, key=lambda e: e["start"], reverse=True):
+            a, b = e["start"][1] - start[1], e["end"][1] - start[1]
+            text = text[:a] + e["text"] + text[b:]
+            self.edits.remove(e)
+        return text
+
     # ---- edits ----------------------------------------------------------------
     def pos(self, line1, col_bytes):
         return [line1 - 1, utf16_col(self.lines[line1 - 1], col_bytes) if line1 - 1 < len(self.lines) else 0]
@@ -150,6 +164,9 @@ class Converter:
     # ---- the conversion -------------------------------------------------------
     def run(self):
         self.call_types = self._helper_param_types()
+        # First what is renamed inside expressions (component.yaml output keys): an op that is converted later
+        # takes those expressions with the renames in them.
+        self.convert_loaded_components()
         for fn in [f for f in self.tree.body if isinstance(f, ast.FunctionDef)]:
             self.convert_function(fn, any(self._is_pipeline_decorator(d) for d in fn.decorator_list))
         self.convert_func_to_container_op()
@@ -303,7 +320,7 @@ class Converter:
                 name, n = "%s_%d" % (base, n), n + 1
             used.add(name)
             inputs.append("%s: %s" % (name, typ))
-            call_args.append("%s=%s" % (name, self.seg(node)))
+            call_args.append("%s=%s" % (name, self.seg_edited(node)))
             return name
 
         def word(node):
@@ -445,6 +462,42 @@ class Converter:
                         components[t.id] = components[fname]
         self.keyword_calls(components)
 
+    def convert_loaded_components(self):
+        """Components loaded from a v1 component.yaml: v2 sanitizes their input and output names (kfp dsl/utils.py
+        sanitize_input_name) and takes keyword arguments only, so positional calls get the names and
+        task.outputs['Display Name'] the sanitized key."""
+        loaded = {}
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and self.is_call_to(node.value, "load_component_from_file"):
+                arg = node.value.args[0] if node.value.args else None
+                if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)) or not self.path:
+                    continue
+                spec = read_component_io(os.path.join(os.path.dirname(self.path), arg.value))
+                if spec is None:
+                    self.note(node, "load_component_from_file", "%s could not be read here, so its calls are not checked" % arg.value)
+                    continue
+                loaded[node.targets[0].id] = spec
+        if not loaded:
+            return
+        self.keyword_calls({k: [sanitize_io_name(n) for n in v["inputs"]] for k, v in loaded.items()})
+        tasks = {}
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                call = node.value
+                while isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Call):
+                    call = call.func.value
+                if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in loaded:
+                    tasks[node.targets[0].id] = loaded[call.func.id]["outputs"]
+        for node in ast.walk(self.tree):
+            if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "outputs"
+                    and isinstance(node.value.value, ast.Name) and node.value.value.id in tasks
+                    and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str)):
+                key = node.slice.value
+                new = sanitize_io_name(key)
+                if key in tasks[node.value.value.id] and new != key:
+                    self.replace(node.slice, self.q(new))
+                    self.converted.append("outputs[%r] → outputs[%r] (v2 sanitizes component.yaml names)" % (key, new))
+
     def keyword_calls(self, components):
         """v2 components take keyword arguments only: positional calls to the converted function components are rewritten."""
         for node in ast.walk(self.tree):
@@ -550,6 +603,34 @@ class Converter:
         return any(e["start"] != e["end"] and e["start"] <= p < e["end"] for e in self.edits)
 
 
+def sanitize_io_name(name):
+    """kfp 2's sanitize_input_name (sdk/python/kfp/dsl/utils.py), for the inputs and outputs of component.yaml."""
+    return re.sub("[^_0-9a-z]+", "_", name.lower()).lstrip("_").rstrip("_")
+
+
+def read_component_io(path):
+    """The input and output names of a component.yaml, in order, read without a YAML library (block or flow lists of
+    `name:` entries under top-level `inputs:` / `outputs:`); None when the file cannot be read."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    out = {"inputs": [], "outputs": []}
+    section = None
+    for line in lines:
+        top = re.match(r"^([A-Za-z_]+):\s*(.*)$", line)
+        if top:
+            section = top.group(1) if top.group(1) in out else None
+            continue
+        if section is None:
+            continue
+        m = re.match(r"^\s*-\s*\{?\s*name:\s*(['\"]?)(.*?)\1\s*(,|\}|$)", line)
+        if m:
+            out[section].append(m.group(2).strip())
+    return out
+
+
 def shell_quote(s):
     return s if re.match(r"^[\w@%+=:,./-]+$", s) else "'" + s.replace("'", "'\"'\"'") + "'"
 
@@ -557,7 +638,7 @@ def shell_quote(s):
 def main():
     req = json.load(sys.stdin)
     try:
-        out = Converter(req["source"], req.get("entrypoints")).run()
+        out = Converter(req["source"], req.get("entrypoints"), req.get("path")).run()
     except SyntaxError as e:
         out = {"error": "the file does not parse: %s (line %s)" % (e.msg, e.lineno), "line": (e.lineno or 1) - 1}
     json.dump(out, sys.stdout)

@@ -59,7 +59,7 @@ export function registerConvertCommand(s: Services, components: ComponentsProvid
     const doc = await vscode.workspace.openTextDocument(uri);
     const source = doc.getText();
     const python = (await resolveInterpreter(uri)).path;
-    const r = await convertV1(python, s.context.asAbsolutePath('python/kfp_v1_to_v2.py'), source, await entrypoints(components, source));
+    const r = await convertV1(python, s.context.asAbsolutePath('python/kfp_v1_to_v2.py'), source, await entrypoints(components, source), 30_000, uri.fsPath);
     const rel = vscode.workspace.asRelativePath(uri);
     if (!r.edits.length) {
       if (a.interactive) void vscode.window.showInformationMessage(r.notConverted.length ? `${rel}: nothing more to convert; ${r.notConverted.length} place(s) are marked "# kfp-v2: not converted".` : `${rel} has no KFP v1 code to convert.`);

@@ -15,7 +15,7 @@ export interface ConvertResult {
 /** Markers of KFP v1 code (what the converter rewrites). */
 export const V1_MARKERS = /\bContainerOp\s*\(|\bfunc_to_container_op\b|\bcreate_component_from_func\b|\bdsl\.Condition\s*\(|\buse_gcp_secret\s*\(/;
 
-export async function convertV1(python: string, helper: string, source: string, entrypoints: Record<string, ImageProgram>, timeoutMs = 30_000): Promise<ConvertResult> {
+export async function convertV1(python: string, helper: string, source: string, entrypoints: Record<string, ImageProgram>, timeoutMs = 30_000, file?: string): Promise<ConvertResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(python, [helper], { shell: false, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' } });
     const out: Buffer[] = [];
@@ -35,6 +35,7 @@ export async function convertV1(python: string, helper: string, source: string, 
       if (r.error) reject(new Error(`Cannot convert: ${r.error}.`));
       else resolve(r);
     });
-    child.stdin.end(JSON.stringify({ source, entrypoints }));
+    // The file's path lets the helper read the component.yaml files it loads (read, never run).
+    child.stdin.end(JSON.stringify({ source, entrypoints, path: file }));
   });
 }
