@@ -107,7 +107,7 @@ function parseVertex(name: string, e: Record<string, unknown>): EndpointConfig |
   if (!region) return 'is a Vertex AI endpoint without "region" (e.g. us-central1)';
   if (!/^[a-z]+(-[a-z]+)*\d*$/.test(region)) return `has the region "${region}", which is not a region name (e.g. us-central1, europe-west4)`;
   const pipelineRoot = str('pipelineRoot');
-  if (pipelineRoot && !/^gs:\/\/[a-z0-9][a-z0-9._-]{1,221}[a-z0-9](\/.*)?$/.test(pipelineRoot)) return `has the pipelineRoot "${pipelineRoot}", which is not a gs://BUCKET/PATH URI`;
+  if (pipelineRoot && !/^gs:\/\/[a-z0-9][a-z0-9._-]{1,221}[a-z0-9](\/.*)?$/.test(pipelineRoot)) return `has the pipelineRoot "${pipelineRoot}", which is not a gs://BUCKET/PATH URI (bucket names have 3 to 222 lowercase letters, digits, ".", "-" or "_")`;
   const network = str('network');
   if (network && !/^projects\/[^/]+\/global\/networks\/[^/]+$/.test(network)) return `has the network "${network}": give projects/PROJECT_NUMBER/global/networks/NAME`;
   const apiRoot = str('apiRoot');
