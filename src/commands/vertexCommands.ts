@@ -4,13 +4,11 @@
 // name of a run or schedule. Runs themselves use the run commands (open, cancel,
 // delete, clone), which act on Vertex when the endpoint is Vertex.
 import * as vscode from 'vscode';
-import type { JsonValue } from '../core/kfp/types';
-import { consoleScheduleUrl, JobInputError, pipelineJobBody } from '../core/vertex/runs';
+import type { JsonObject, JsonValue } from '../core/kfp/types';
+import { consoleScheduleUrl, isVertexRun, JobInputError, pipelineJobBody } from '../core/vertex/runs';
 import { readVertexCron, vertexFireTimes, VertexScheduleError, vertexScheduleBody } from '../core/vertex/schedule';
-import type { JsonObject } from '../core/kfp/types';
 import { SubmitFlow, UserCancelled } from '../pipelines/submitFlow';
 import type { VertexSubmit } from '../pipelines/vertexSubmit';
-import { isVertexRun } from '../core/vertex/runs';
 import { RunNode } from '../tree/runNode';
 import { VertexScheduleNode, VertexTemplateNode, VertexTemplateVersionNode } from '../tree/vertexNodes';
 import { cancelled, CommandResult, register, scriptOptions, Services, UserError } from './common';

@@ -171,7 +171,8 @@ export class VertexEmulator {
 
   private permission(res: http.ServerResponse, permission: string, resource: string): boolean {
     if (!this.options.denied?.includes(permission)) return true;
-    // The IAM denial as Google's APIs word it, with an ErrorInfo naming the permission.
+    // The IAM denial: google.rpc.Status with an ErrorInfo (google/rpc/error_details.proto) whose metadata names the
+    // permission and resource; the message wording is modelled on Google's usual one, not recorded from Vertex.
     this.error(res, 403, 'PERMISSION_DENIED', `Permission '${permission}' denied on resource '//aiplatform.googleapis.com/${resource}' (or it may not exist).`, [
       { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'IAM_PERMISSION_DENIED', domain: 'aiplatform.googleapis.com', metadata: { permission, resource } },
     ]);
@@ -182,6 +183,7 @@ export class VertexEmulator {
     const u = new URL(req.url ?? '/', 'http://x');
     const method = req.method ?? 'GET';
     this.requests.push({ method, path: u.pathname + u.search, auth: req.headers.authorization, body: body.length < 1 << 20 ? body.toString('utf8') : undefined });
+    // Expired credentials: 401 UNAUTHENTICATED with an ErrorInfo (google/rpc/error_details.proto); wording modelled.
     if (this.options.expired) {
       return this.error(res, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.', [
         { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'ACCESS_TOKEN_EXPIRED', domain: 'googleapis.com', metadata: { service: 'aiplatform.googleapis.com' } },
